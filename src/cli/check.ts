@@ -1,0 +1,40 @@
+// `ps-run check`: validate the Procfile and env files and show what `start` would run.
+import type { Command } from 'commander';
+import { loadProject } from '../project.js';
+import { addFormationOption, addProjectOptions, type ProjectFlags } from './options.js';
+import type { CommandResult } from './result.js';
+
+export function describeProject(project: ReturnType<typeof loadProject>): string {
+  const width = Math.max(...project.entries.map((e) => e.name.length));
+  const lines = [`${project.procfile}: ${project.entries.length} process type${project.entries.length === 1 ? '' : 's'}`];
+  for (const entry of project.entries) {
+    const ports = project.instances.filter((i) => i.type === entry.name).map((i) => i.port);
+    const where = ports.length === 0 ? 'not started' : ports.length === 1 ? `port ${ports[0]}` : `ports ${ports.join(', ')}`;
+    lines.push(`  ${entry.name.padEnd(width)}  ${where.padEnd(12)}  ${entry.command}`);
+  }
+  const envFiles = project.envFiles.map((f) => f.path);
+  lines.push(`env files: ${envFiles.length === 0 ? 'none' : envFiles.join(', ')}`);
+  return lines.join('\n') + '\n';
+}
+
+export function registerCheck(program: Command, result: CommandResult): void {
+  const command = program
+    .command('check')
+    .description('validate the Procfile and env files; print each process type with its port and command')
+    .argument('[formation...]', 'formation to show ports for (as for start)');
+  addProjectOptions(command);
+  addFormationOption(command);
+  command
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ ps-run check
+  $ ps-run check -f Procfile.dev -e .env,.env.local web=2
+`,
+    )
+    .action((select: string[], flags: ProjectFlags & { formation?: string }) => {
+      process.stdout.write(describeProject(loadProject({ ...flags, select })));
+      result.exitCode = 0;
+    });
+}

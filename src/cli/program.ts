@@ -1,0 +1,41 @@
+// The commander program: every command registered in one visible place.
+import { readFileSync } from 'node:fs';
+import { Command } from 'commander';
+import { registerCheck } from './check.js';
+import type { CommandResult } from './result.js';
+import { registerRun } from './run.js';
+import { registerStart } from './start.js';
+
+export function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+export function buildProgram(result: CommandResult, writeErr: (text: string) => void): Command {
+  const program = new Command('ps-run')
+    .description('Run the processes of a Procfile: a port per process type, one merged log, restarts with back-off, clean shutdown.')
+    .version(packageVersion(), '-V, --version')
+    .enablePositionalOptions()
+    .showSuggestionAfterError()
+    .exitOverride()
+    .configureOutput({
+      writeErr,
+      // Commander's own messages become one `ps-run:` line like every other user error.
+      outputError: (message, write) => write(`ps-run: ${message.replace(/^error: /, '').trimEnd()}\n`),
+    })
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ ps-run start                   run every process type of ./Procfile
+  $ ps-run start web=2 -p 8000     two web instances on ports 8000 and 8001
+  $ ps-run check                   validate the Procfile and show the ports
+  $ ps-run run 'echo $PORT' -p 9000
+  $ ps-run help start
+`,
+    );
+  registerStart(program, result);
+  registerCheck(program, result);
+  registerRun(program, result);
+  return program;
+}

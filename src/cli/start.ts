@@ -1,0 +1,89 @@
+// `ps-run start [formation...]`: run the formation until it ends or is told to stop.
+import type { Command } from 'commander';
+import { describeEvent } from '../output/messages.js';
+import { loadProject } from '../project.js';
+import { Supervisor } from '../supervisor/supervisor.js';
+import type { RestartPolicy } from '../supervisor/policy.js';
+import { createLog, colorEnv, logColorLevel } from './log.js';
+import {
+  addFormationOption,
+  addOutputOptions,
+  addProjectOptions,
+  restartPolicy,
+  seconds,
+  wholeNumber,
+  type OutputFlags,
+  type ProjectFlags,
+} from './options.js';
+import { onShutdownSignals } from './signals.js';
+import type { CommandResult } from './result.js';
+
+export interface StartFlags extends ProjectFlags, OutputFlags {
+  formation?: string;
+  timeout: number;
+  restart: RestartPolicy;
+  maxRestarts?: number;
+}
+
+export async function runStart(select: string[], flags: StartFlags): Promise<number> {
+  const level = logColorLevel(flags, process.env);
+  const project = loadProject({ ...flags, select, extraEnv: colorEnv(level, process.env) });
+  const supervisor = new Supervisor({
+    instances: project.instances,
+    cwd: project.root,
+    restart: flags.restart,
+    maxRestarts: flags.maxRestarts,
+    timeoutMs: flags.timeout * 1000,
+  });
+  const log = createLog(flags, {
+    names: project.instances.map((i) => i.name),
+    types: project.entries.map((e) => e.name),
+    level,
+    stream: process.stdout,
+    events: {
+      pressure: (paused) => (paused ? supervisor.pause() : supervisor.resume()),
+      closed: () => supervisor.stop('output closed', 0),
+    },
+  });
+  supervisor.pipeOutput(log.writer);
+  supervisor.on((event) => log.writer.system(describeEvent(event)));
+  const dispose = onShutdownSignals({
+    stop: (signal, status) => supervisor.stop(`received ${signal}`, status),
+    kill: () => supervisor.kill(),
+  });
+  try {
+    if (project.instances.length === 0) log.writer.system('no process to run: the formation selects none');
+    supervisor.start();
+    return await supervisor.done;
+  } finally {
+    dispose();
+  }
+}
+
+export function registerStart(program: Command, result: CommandResult): void {
+  const command = program
+    .command('start')
+    .description('run the processes of the Procfile, each on its own port, with one merged log')
+    .argument('[formation...]', 'process types to run, with counts: web=2 worker (default: every type once)');
+  addProjectOptions(command);
+  addFormationOption(command);
+  command
+    .option('-t, --timeout <seconds>', 'grace period between SIGTERM and SIGKILL at shutdown', seconds(3600), 5)
+    .option('--restart <policy>', 'on-failure (default), always, or never (a crash stops everything)', restartPolicy, 'on-failure')
+    .option('--max-restarts <n>', 'give a process up after n restarts in a row (default: no limit)', wholeNumber(0, 1_000_000));
+  addOutputOptions(command);
+  command
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ ps-run start                     every process type once
+  $ ps-run start web=2 worker        only web (x2, ports 5000 and 5001) and worker
+  $ ps-run start -m all=2,clock=0    two of everything but clock
+  $ ps-run start --restart never     a crash stops everything (for CI)
+`,
+    )
+    .action(async (select: string[], flags: StartFlags) => {
+      result.exitCode = await runStart(select, flags);
+    });
+}

@@ -1,0 +1,73 @@
+// Bytes from one child stream -> blocks of whole lines. A partial line waits for its newline; a line
+// that never ends is cut every `maxLine` bytes so memory stays bounded.
+
+/** Longest partial line held per stream; longer ones are emitted in pieces of this size. */
+export const MAX_LINE_BYTES = 64 * 1024;
+const NEWLINE = 10;
+const NEWLINE_BUFFER = Buffer.from('\n');
+
+export class LineBuffer {
+  private parts: Buffer[] = [];
+  private size = 0;
+
+  constructor(private readonly maxLine = MAX_LINE_BYTES) {}
+
+  /** The whole lines completed by `chunk` (with what was pending), each ending in `\n`; null when none. */
+  push(chunk: Buffer): Buffer | null {
+    const last = chunk.lastIndexOf(NEWLINE);
+    if (last === -1) {
+      this.parts.push(chunk);
+      this.size += chunk.length;
+      return this.size >= this.maxLine ? this.takePending() : null;
+    }
+    const head = last === chunk.length - 1 ? chunk : chunk.subarray(0, last + 1);
+    const block = this.size === 0 ? head : Buffer.concat([...this.parts, head]);
+    const rest = chunk.subarray(last + 1);
+    this.parts = rest.length === 0 ? [] : [rest];
+    this.size = rest.length;
+    return this.size >= this.maxLine ? Buffer.concat([block, this.takePending()]) : block;
+  }
+
+  /** At end of stream: the unfinished last line, given its newline; null when nothing is pending. */
+  flush(): Buffer | null {
+    return this.size === 0 ? null : this.takePending();
+  }
+
+  get pendingBytes(): number {
+    return this.size;
+  }
+
+  private takePending(): Buffer {
+    const block = Buffer.concat([...this.parts, NEWLINE_BUFFER]);
+    this.parts = [];
+    this.size = 0;
+    return block;
+  }
+}
+
+/** Calls `each(start, end)` for every line of a block of whole lines (`end` excludes the `\n`). */
+export function forEachLine(block: Buffer, each: (start: number, end: number) => void): void {
+  let start = 0;
+  while (start < block.length) {
+    let end = block.indexOf(NEWLINE, start);
+    if (end === -1) end = block.length;
+    each(start, end);
+    start = end + 1;
+  }
+}
+
+/** Copies `block` with `prefix` in front of every line, in one allocation. */
+export function prefixLines(block: Buffer, prefix: Buffer): Buffer {
+  let lines = 0;
+  for (let i = block.indexOf(NEWLINE); i !== -1; i = block.indexOf(NEWLINE, i + 1)) lines++;
+  const out = Buffer.allocUnsafe(block.length + lines * prefix.length);
+  let at = 0;
+  let start = 0;
+  while (start < block.length) {
+    const end = block.indexOf(NEWLINE, start) + 1;
+    at += prefix.copy(out, at);
+    at += block.copy(out, at, start, end);
+    start = end;
+  }
+  return out;
+}

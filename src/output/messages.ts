@@ -1,0 +1,27 @@
+// One sentence per supervisor event, for the `system` lines of the log.
+import type { SupervisorEvent } from '../supervisor/events.js';
+
+export function describeEvent(event: SupervisorEvent): string {
+  switch (event.kind) {
+    case 'spawn':
+      return `${event.name} started with pid ${event.pid} on port ${event.port}`;
+    case 'spawn-error':
+      return `${event.name} could not start: ${event.message}`;
+    case 'exit':
+      return event.signal !== null ? `${event.name} was killed by ${event.signal}` : `${event.name} exited with code ${event.code}`;
+    case 'restart':
+      return `restarting ${event.name} in ${event.delayMs} ms (restart ${event.attempt} in a row)`;
+    case 'give-up':
+      return `${event.name} crashed ${event.crashes} times in a row; giving up on it`;
+    case 'fatal':
+      return `${event.name} failed; stopping everything (--restart ${event.policy})`;
+    case 'stopping':
+      return `stopping all processes (${event.reason})`;
+    case 'kill':
+      return `sending SIGKILL to ${event.name} (pid ${event.pid})`;
+    case 'ready':
+      return `${event.name} ready${event.port ? ` on port ${event.port}` : ''} after ${event.afterMs} ms (${event.check})`;
+    case 'not-ready':
+      return `${event.name} not ready (${event.check}): ${event.reason}`;
+  }
+}

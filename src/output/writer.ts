@@ -1,0 +1,40 @@
+// Children's bytes -> whole lines -> formatted blocks -> the sink. One LineBuffer per stream of each
+// instance, so a line is never mixed with another process's output and never lost.
+import type { OutputListener, StreamName } from '../supervisor/instance.js';
+import { LineBuffer } from './lines.js';
+import type { Sink } from './sink.js';
+
+export type LogStream = StreamName | 'system';
+
+/** Formats a block of whole lines (each ending in `\n`) from one source. */
+export type BlockFormatter = (block: Buffer, name: string, stream: LogStream, nowMs: number) => Buffer | string;
+
+export class LogWriter implements OutputListener {
+  private readonly buffers = new Map<string, LineBuffer>();
+
+  constructor(
+    private readonly sink: Sink,
+    private readonly format: BlockFormatter,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  data(name: string, stream: StreamName, chunk: Buffer): void {
+    const key = `${name}\0${stream}`;
+    let buffer = this.buffers.get(key);
+    if (!buffer) this.buffers.set(key, (buffer = new LineBuffer()));
+    const block = buffer.push(chunk);
+    if (block) this.sink.write(this.format(block, name, stream, this.now()));
+  }
+
+  end(name: string, stream: StreamName): void {
+    const key = `${name}\0${stream}`;
+    const block = this.buffers.get(key)?.flush();
+    this.buffers.delete(key);
+    if (block) this.sink.write(this.format(block, name, stream, this.now()));
+  }
+
+  /** A line of ps-run's own, under the name `system` (or another, such as the smoke command's). */
+  system(text: string, name = 'system'): void {
+    this.sink.write(this.format(Buffer.from(`${text}\n`), name, 'system', this.now()));
+  }
+}

@@ -1,0 +1,47 @@
+// Procfile text -> entries. Pure: the caller reads the file.
+import { UsageError, at, quote } from './errors.js';
+
+export interface ProcfileEntry {
+  /** Process type, e.g. `web`. */
+  name: string;
+  /** Shell command, run with `sh -c`. */
+  command: string;
+  /** 1-based line in the Procfile. */
+  line: number;
+}
+
+const ENTRY = /^([A-Za-z0-9_-]+):[ \t]*(.*)$/;
+
+export function parseProcfile(text: string, file = 'Procfile'): ProcfileEntry[] {
+  const entries: ProcfileEntry[] = [];
+  const seen = new Map<string, number>();
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const raw = (lines[i] ?? '').replace(/\r$/, '');
+    const trimmed = raw.trim();
+    if (trimmed === '' || trimmed.startsWith('#')) continue;
+    const line = i + 1;
+    const match = ENTRY.exec(trimmed);
+    if (!match) {
+      throw new UsageError(`${at(file, line)}expected "name: command" with a name of letters, digits, "_" or "-", got ${quote(trimmed)}`, {
+        file,
+        line,
+      });
+    }
+    const name = match[1] as string;
+    const command = (match[2] as string).trim();
+    if (command === '') {
+      throw new UsageError(`${at(file, line)}process type "${name}" has no command`, { file, line });
+    }
+    const first = seen.get(name);
+    if (first !== undefined) {
+      throw new UsageError(`${at(file, line)}duplicate process type "${name}" (first defined on line ${first})`, { file, line });
+    }
+    seen.set(name, line);
+    entries.push({ name, command, line });
+  }
+  if (entries.length === 0) {
+    throw new UsageError(`${at(file)}no processes defined`, { file, hint: 'add a line such as "web: node server.js"' });
+  }
+  return entries;
+}

@@ -1,0 +1,107 @@
+// Reads what a command needs from disk (Procfile, env files) and plans the formation. The only file
+// I/O before processes start; everything it calls is pure.
+import { readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { envFilesFor, mergeEnv, parseEnvFiles, readEnvFiles, type Env, type LoadedEnvFile } from './env.js';
+import { UsageError } from './errors.js';
+import { combineFormations, parseFormation, resolveFormation } from './formation.js';
+import { planInstances, type InstancePlan } from './plan.js';
+import { parseProcfile, type ProcfileEntry } from './procfile.js';
+
+export const DEFAULT_PORT = 5000;
+export const DEFAULT_PORT_STEP = 100;
+
+export interface ProjectOptions {
+  /** Procfile path, relative to `cwd`. Default `Procfile`. */
+  procfile?: string;
+  /** Working directory of every process. Default: the Procfile's directory. */
+  root?: string;
+  /** Comma-separated env files. Default `.env` in the root, if present. */
+  env?: string;
+  /** Base port; default PORT from the env files, then from the environment, then 5000. */
+  port?: number;
+  portStep?: number;
+  /** `-m` value, e.g. `all=2,worker=0`. */
+  formation?: string;
+  /** Positional formation items, e.g. `['web=2', 'worker']`: only these run. */
+  select?: readonly string[];
+  cwd?: string;
+  environ?: NodeJS.ProcessEnv;
+  /** Variables added to every child before PORT and PS (FORCE_COLOR, say). */
+  extraEnv?: Env;
+}
+
+export interface Project {
+  procfile: string;
+  root: string;
+  entries: ProcfileEntry[];
+  envFiles: LoadedEnvFile[];
+  /** Variables from env files only. */
+  fileEnv: Env;
+  /** Inherited environment + env files + extraEnv: what every child starts from. */
+  env: Env;
+  basePort: number;
+  portStep: number;
+  counts: Map<string, number>;
+  instances: InstancePlan[];
+}
+
+export function readProcfile(file: string): ProcfileEntry[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new UsageError(`no Procfile at ${file}`, { hint: 'pass one with -f <path>' });
+    throw new UsageError(`cannot read Procfile ${file}: ${code ?? String(error)}`, { cause: error });
+  }
+  return parseProcfile(text, file);
+}
+
+function checkDirectory(dir: string): void {
+  let isDir = false;
+  try {
+    isDir = statSync(dir).isDirectory();
+  } catch {
+    throw new UsageError(`root directory ${dir} does not exist`);
+  }
+  if (!isDir) throw new UsageError(`root ${dir} is not a directory`);
+}
+
+function portFromEnv(value: string | undefined, source: string): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const port = /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!(port >= 1 && port <= 65535)) {
+    throw new UsageError(`PORT=${JSON.stringify(value)} from ${source} is not a port number (1-65535)`);
+  }
+  return port;
+}
+
+/** Procfile, root and env, without planning a formation (for `run`). */
+export function loadBase(options: ProjectOptions = {}): Pick<Project, 'procfile' | 'root' | 'entries' | 'envFiles' | 'fileEnv' | 'env'> {
+  const cwd = options.cwd ?? process.cwd();
+  const procfile = path.resolve(cwd, options.procfile ?? 'Procfile');
+  const entries = readProcfile(procfile);
+  const root = options.root === undefined ? path.dirname(procfile) : path.resolve(cwd, options.root);
+  checkDirectory(root);
+  const envFiles = readEnvFiles(envFilesFor(options.env, root, cwd));
+  const fileEnv = parseEnvFiles(envFiles);
+  const env = { ...mergeEnv(options.environ ?? process.env, fileEnv), ...options.extraEnv };
+  return { procfile, root, entries, envFiles, fileEnv, env };
+}
+
+export function loadProject(options: ProjectOptions = {}): Project {
+  const base = loadBase(options);
+  const environ = options.environ ?? process.env;
+  const basePort =
+    options.port ?? portFromEnv(base.fileEnv.PORT, 'the env files') ?? portFromEnv(environ.PORT, 'the environment') ?? DEFAULT_PORT;
+  const portStep = options.portStep ?? DEFAULT_PORT_STEP;
+  const spec = combineFormations(
+    options.formation === undefined ? undefined : parseFormation([options.formation]),
+    options.select && options.select.length > 0 ? parseFormation(options.select) : undefined,
+  );
+  const types = base.entries.map((e) => e.name);
+  const counts = resolveFormation(types, spec, portStep);
+  const instances = planInstances({ entries: base.entries, counts, basePort, portStep, env: base.env });
+  return { ...base, basePort, portStep, counts, instances };
+}

@@ -1,0 +1,155 @@
+// Runs the built CLI against real processes, and waits on conditions with deadlines (never fixed sleeps).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { constants, tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const BIN = path.join(ROOT, 'bin/ps-run.js');
+export const FIXTURES = path.join(ROOT, 'test/fixtures');
+
+/** `node <fixture>` for a Procfile line. */
+export const fixture = (name: string, args = ''): string => `node ${path.join(FIXTURES, name)}${args ? ` ${args}` : ''}`;
+
+export function makeApp(files: Record<string, string>): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'ps-run-e2e-'));
+  for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
+  return dir;
+}
+
+export interface Run {
+  child: ChildProcess;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** Resolves with the exit status (128 + n for a signal). */
+  exited: Promise<number>;
+  waitFor(pattern: RegExp | string, timeoutMs?: number): Promise<RegExpMatchArray>;
+  signal(signal: NodeJS.Signals): void;
+}
+
+export function psRun(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Run {
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ...options.env };
+  for (const [key, value] of Object.entries(env)) if (value === undefined) delete env[key];
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd ?? ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  const waiters = new Set<() => void>();
+  const notify = (): void => waiters.forEach((w) => w());
+  child.stdout.on('data', (d: Buffer) => {
+    stdout += d.toString();
+    notify();
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+    notify();
+  });
+  const exited = new Promise<number>((resolve) =>
+    child.once('close', (code, signal) => {
+      notify();
+      resolve(code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0));
+    }),
+  );
+  let closed = false;
+  void exited.then(() => (closed = true));
+  return {
+    child,
+    get stdout() {
+      return stdout;
+    },
+    get stderr() {
+      return stderr;
+    },
+    exited,
+    signal: (signal) => child.kill(signal),
+    waitFor(pattern, timeoutMs = 20_000) {
+      return new Promise((resolve, reject) => {
+        const test = (): boolean => {
+          const match =
+            typeof pattern === 'string' ? (stdout.includes(pattern) ? ([pattern] as RegExpMatchArray) : null) : stdout.match(pattern);
+          if (match) {
+            cleanup();
+            resolve(match);
+            return true;
+          }
+          if (closed) {
+            cleanup();
+            reject(new Error(`ps-run exited before ${String(pattern)} appeared.\nstdout:\n${stdout}\nstderr:\n${stderr}`));
+            return true;
+          }
+          return false;
+        };
+        const timer = setTimeout(() => {
+          cleanup();
+          reject(new Error(`timed out after ${timeoutMs} ms waiting for ${String(pattern)}.\nstdout:\n${stdout}\nstderr:\n${stderr}`));
+        }, timeoutMs);
+        const waiter = (): void => void test();
+        const cleanup = (): void => {
+          clearTimeout(timer);
+          waiters.delete(waiter);
+        };
+        waiters.add(waiter);
+        test();
+      });
+    },
+  };
+}
+
+/** Polls `condition` until it holds or the deadline passes. */
+export async function waitUntil(condition: () => boolean | Promise<boolean>, timeoutMs = 10_000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await condition()) return;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  // A zombie is dead for our purposes.
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+/** Pids of every live process whose environment holds NAME=value (how tests find what a run started). */
+export function pidsWithEnv(name: string, value: string): number[] {
+  const pids: number[] = [];
+  const needle = Buffer.from(`${name}=${value}\0`);
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const environ = readFileSync(`/proc/${entry}/environ`);
+      if ((environ.indexOf(needle) === 0 || environ.includes(Buffer.concat([Buffer.from('\0'), needle]))) && isAlive(Number(entry))) {
+        pids.push(Number(entry));
+      }
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return pids;
+}
+
+export function portAccepts(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ port, host });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** A unique marker for one test: put it in the env of ps-run, and every process it starts inherits it. */
+export function marker(): string {
+  return `t${process.pid}-${Math.random().toString(36).slice(2)}`;
+}
