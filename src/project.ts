@@ -6,6 +6,7 @@ import { envFilesFor, mergeEnv, parseEnvFiles, readEnvFiles, type Env, type Load
 import { UsageError } from './errors.js';
 import { combineFormations, parseFormation, resolveFormation } from './formation.js';
 import { planInstances, type InstancePlan } from './plan.js';
+import { discoveryEnv, expandEnvFiles } from './discovery.js';
 import { parseProcfile, type ProcfileEntry } from './procfile.js';
 
 export const DEFAULT_PORT = 5000;
@@ -36,10 +37,12 @@ export interface Project {
   root: string;
   entries: ProcfileEntry[];
   envFiles: LoadedEnvFile[];
-  /** Variables from env files only. */
+  /** Variables from env files only (with `${NAME}` references expanded). */
   fileEnv: Env;
-  /** Inherited environment + env files + extraEnv: what every child starts from. */
+  /** Inherited environment + env files + discovery + extraEnv: what every child starts from. */
   env: Env;
+  /** PS_RUN_<TYPE>_PORT / _URL for each type in the formation. */
+  discovery: Env;
   basePort: number;
   portStep: number;
   counts: Map<string, number>;
@@ -77,7 +80,7 @@ function portFromEnv(value: string | undefined, source: string): number | undefi
   return port;
 }
 
-/** Procfile, root and env, without planning a formation (for `run`). */
+/** Procfile, root and env files as written (references not expanded), without planning a formation. */
 export function loadBase(options: ProjectOptions = {}): Pick<Project, 'procfile' | 'root' | 'entries' | 'envFiles' | 'fileEnv' | 'env'> {
   const cwd = options.cwd ?? process.cwd();
   const procfile = path.resolve(cwd, options.procfile ?? 'Procfile');
@@ -102,6 +105,10 @@ export function loadProject(options: ProjectOptions = {}): Project {
   );
   const types = base.entries.map((e) => e.name);
   const counts = resolveFormation(types, spec, portStep);
-  const instances = planInstances({ entries: base.entries, counts, basePort, portStep, env: base.env });
-  return { ...base, basePort, portStep, counts, instances };
+  const discovery = discoveryEnv(base.entries, counts, basePort, portStep);
+  const inherited = mergeEnv(environ, {});
+  const fileEnv = expandEnvFiles(base.envFiles, { ...inherited, ...discovery });
+  const env = { ...inherited, ...fileEnv, ...discovery, ...options.extraEnv };
+  const instances = planInstances({ entries: base.entries, counts, basePort, portStep, env });
+  return { ...base, fileEnv, env, discovery, basePort, portStep, counts, instances };
 }

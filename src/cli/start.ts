@@ -1,52 +1,23 @@
 // `ps-run start [formation...]`: run the formation until it ends or is told to stop.
 import type { Command } from 'commander';
-import { describeEvent } from '../output/messages.js';
-import { loadProject } from '../project.js';
-import { Supervisor } from '../supervisor/supervisor.js';
 import type { RestartPolicy } from '../supervisor/policy.js';
-import { createLog, colorEnv, logColorLevel } from './log.js';
-import {
-  addFormationOption,
-  addOutputOptions,
-  addProjectOptions,
-  restartPolicy,
-  seconds,
-  wholeNumber,
-  type OutputFlags,
-  type ProjectFlags,
-} from './options.js';
-import { onShutdownSignals } from './signals.js';
+import { addReadinessOptions, launch, type LaunchFlags } from './launch.js';
+import { addFormationOption, addOutputOptions, addProjectOptions, restartPolicy, seconds, wholeNumber } from './options.js';
 import type { CommandResult } from './result.js';
+import { onShutdownSignals } from './signals.js';
 
-export interface StartFlags extends ProjectFlags, OutputFlags {
-  formation?: string;
+export interface StartFlags extends LaunchFlags {
   timeout: number;
   restart: RestartPolicy;
   maxRestarts?: number;
 }
 
 export async function runStart(select: string[], flags: StartFlags): Promise<number> {
-  const level = logColorLevel(flags, process.env);
-  const project = loadProject({ ...flags, select, extraEnv: colorEnv(level, process.env) });
-  const supervisor = new Supervisor({
-    instances: project.instances,
-    cwd: project.root,
+  const { project, supervisor, log, watchdog } = await launch(select, flags, {
     restart: flags.restart,
     maxRestarts: flags.maxRestarts,
     timeoutMs: flags.timeout * 1000,
   });
-  const log = createLog(flags, {
-    names: project.instances.map((i) => i.name),
-    types: project.entries.map((e) => e.name),
-    level,
-    stream: process.stdout,
-    events: {
-      pressure: (paused) => (paused ? supervisor.pause() : supervisor.resume()),
-      closed: () => supervisor.stop('output closed', 0),
-    },
-  });
-  supervisor.pipeOutput(log.writer);
-  supervisor.on((event) => log.writer.system(describeEvent(event)));
   const dispose = onShutdownSignals({
     stop: (signal, status) => supervisor.stop(`received ${signal}`, status),
     kill: () => supervisor.kill(),
@@ -56,6 +27,7 @@ export async function runStart(select: string[], flags: StartFlags): Promise<num
     supervisor.start();
     return await supervisor.done;
   } finally {
+    watchdog.close();
     dispose();
   }
 }
@@ -71,6 +43,7 @@ export function registerStart(program: Command, result: CommandResult): void {
     .option('-t, --timeout <seconds>', 'grace period between SIGTERM and SIGKILL at shutdown', seconds(3600), 5)
     .option('--restart <policy>', 'on-failure (default), always, or never (a crash stops everything)', restartPolicy, 'on-failure')
     .option('--max-restarts <n>', 'give a process up after n restarts in a row (default: no limit)', wholeNumber(0, 1_000_000));
+  addReadinessOptions(command);
   addOutputOptions(command);
   command
     .addHelpText(
@@ -81,6 +54,7 @@ Examples:
   $ ps-run start web=2 worker        only web (x2, ports 5000 and 5001) and worker
   $ ps-run start -m all=2,clock=0    two of everything but clock
   $ ps-run start --restart never     a crash stops everything (for CI)
+  $ ps-run start --ready web=http:/health --ready worker=log:connected
 `,
     )
     .action(async (select: string[], flags: StartFlags) => {

@@ -19,6 +19,8 @@ export function describeEvent(event: SupervisorEvent): string {
       return `stopping all processes (${event.reason})`;
     case 'kill':
       return `sending SIGKILL to ${event.name} (pid ${event.pid})`;
+    case 'strays':
+      return `sending ${event.signal} to ${event.pids.length} process${event.pids.length === 1 ? '' : 'es'} that left their process group (pid ${event.pids.join(', ')})`;
     case 'ready':
       return `${event.name} ready${event.port ? ` on port ${event.port}` : ''} after ${event.afterMs} ms (${event.check})`;
     case 'not-ready':

@@ -10,6 +10,7 @@ export type SupervisorEvent =
   | { kind: 'fatal'; name: string; policy: RestartPolicy }
   | { kind: 'stopping'; reason: string }
   | { kind: 'kill'; name: string; pid: number }
+  | { kind: 'strays'; pids: number[]; signal: NodeJS.Signals }
   | { kind: 'ready'; name: string; port: number; check: string; afterMs: number }
   | { kind: 'not-ready'; name: string; check: string; reason: string };
 

@@ -1,10 +1,13 @@
 // Owns the instances of a formation: starts them, applies the restart policy, stops them all,
 // and settles `done` with ps-run's exit status once nothing it started is left.
 import type { InstancePlan } from '../plan.js';
-import { signalGroup as realSignalGroup, spawnShell, type SignalGroupFn, type SpawnFn } from './child.js';
+import { signalGroup as realSignalGroup, signalProcess, spawnShell, type SignalGroupFn, type SpawnFn } from './child.js';
 import { systemClock, type Clock } from './clock.js';
 import type { SupervisorEvent, SupervisorListener } from './events.js';
 import { Instance, type InstanceHooks, type OutputListener } from './instance.js';
+import { findStraysAndStop } from './sweep.js';
+import type { StrayFinder } from './strays.js';
+import type { ProcessGuard } from './watchdog.js';
 import { decideAfterExit, exitStatus, isCrash, type ExitInfo, type RestartPolicy, type Streak } from './policy.js';
 
 export interface SupervisorOptions {
@@ -17,6 +20,11 @@ export interface SupervisorOptions {
   spawn?: SpawnFn;
   signalGroup?: SignalGroupFn;
   clock?: Clock;
+  /** Told of every process group as it starts and ends (the watchdog). */
+  guard?: ProcessGuard;
+  /** Finds processes of this run that left their group; they are stopped before `done` settles. */
+  findStrays?: StrayFinder;
+  signalProcess?: (pid: number, signal: NodeJS.Signals) => void;
 }
 
 const NO_OUTPUT: OutputListener = { data: () => {}, end: () => {} };
@@ -36,6 +44,7 @@ export class Supervisor {
   private firstFailure: number | undefined;
   private resolveDone!: (status: number) => void;
   private started = false;
+  private settling = false;
 
   constructor(private readonly options: SupervisorOptions) {
     this.policy = options.restart ?? 'on-failure';
@@ -110,7 +119,10 @@ export class Supervisor {
 
   private hooks(): InstanceHooks {
     return {
-      spawned: (instance, pid) => this.emit({ kind: 'spawn', name: instance.name, pid, port: instance.plan.port }),
+      spawned: (instance, pid) => {
+        this.options.guard?.watch(pid);
+        this.emit({ kind: 'spawn', name: instance.name, pid, port: instance.plan.port });
+      },
       leaderExited: () => {},
       killing: (instance, pid) => this.emit({ kind: 'kill', name: instance.name, pid }),
       spawnFailed: (instance, error) => {
@@ -124,6 +136,7 @@ export class Supervisor {
   }
 
   private onEnded(instance: Instance, exit: ExitInfo): void {
+    if (instance.pid !== undefined) this.options.guard?.unwatch(instance.pid);
     const crashed = isCrash(exit);
     this.emit({ kind: 'exit', name: instance.name, code: exit.code, signal: exit.signal, crashed });
     if (this.stopping) {
@@ -171,7 +184,16 @@ export class Supervisor {
     const busy = this.instances.some(
       (i) => i.state === 'running' || i.state === 'starting' || i.state === 'stopping' || i.state === 'backoff',
     );
-    if (busy) return;
-    this.resolveDone(this.stopStatus ?? this.firstFailure ?? 0);
+    if (busy || this.settling) return;
+    this.settling = true;
+    const finish = (): void => this.resolveDone(this.stopStatus ?? this.firstFailure ?? 0);
+    if (!this.options.findStrays) return finish();
+    void findStraysAndStop({
+      find: this.options.findStrays,
+      signal: this.options.signalProcess ?? signalProcess,
+      clock: this.clock,
+      timeoutMs: this.options.timeoutMs ?? 5000,
+      report: (pids, signal) => this.emit({ kind: 'strays', pids, signal }),
+    }).then(finish, finish);
   }
 }

@@ -1,0 +1,79 @@
+// Service discovery between process types (twelve-factor backing services by URL), and `${NAME}`
+// references in env files that use it. Pure.
+import { parse } from 'dotenv';
+import type { Env, LoadedEnvFile } from './env.js';
+import { UsageError, at, quote } from './errors.js';
+import type { ProcfileEntry } from './procfile.js';
+import { portFor } from './plan.js';
+
+/** `web-api` -> `WEB_API`: upper case, every character outside [A-Z0-9] turned into `_`. */
+export function envNameOf(type: string): string {
+  return type.toUpperCase().replace(/[^A-Z0-9]/g, '_');
+}
+
+/** PS_RUN_<TYPE>_PORT and PS_RUN_<TYPE>_URL for every type the formation runs (its first instance). */
+export function discoveryEnv(entries: readonly ProcfileEntry[], counts: ReadonlyMap<string, number>, basePort: number, portStep: number): Env {
+  const env: Env = {};
+  entries.forEach((entry, position) => {
+    if ((counts.get(entry.name) ?? 0) === 0) return;
+    const port = portFor(basePort, portStep, position, 1);
+    const name = envNameOf(entry.name);
+    env[`PS_RUN_${name}_PORT`] = String(port);
+    env[`PS_RUN_${name}_URL`] = `http://127.0.0.1:${port}`;
+  });
+  return env;
+}
+
+const REFERENCE = /\$\$\{|\$\{([^}]*)\}/g;
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Where `key` is last defined in an env file's text: its line, and the quote its value opens with. */
+function locate(text: string, key: string): { line: number; quote: string } {
+  const lines = text.split('\n');
+  const escaped = key.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&');
+  const definition = new RegExp(`^\\s*(?:export\\s+)?${escaped}\\s*(?:=|:\\s)\\s*(['"\`]?)`);
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const match = definition.exec(lines[i] ?? '');
+    if (match) return { line: i + 1, quote: match[1] ?? '' };
+  }
+  return { line: 1, quote: '' };
+}
+
+/**
+ * Variables of the env files with `${NAME}` replaced, later files overriding earlier ones. A reference
+ * may name a variable defined earlier in the env files, or one of `scope` (discovery variables and the
+ * inherited environment). A bare `$` stays literal; `$${` is a literal `${`; single-quoted values are
+ * taken as they are.
+ */
+export function expandEnvFiles(files: readonly LoadedEnvFile[], scope: Readonly<Env>): Env {
+  const vars: Env = {};
+  for (const file of files) {
+    for (const [key, value] of Object.entries(parse(file.text))) {
+      if (!value.includes('${')) {
+        vars[key] = value;
+        continue;
+      }
+      const place = locate(file.text, key);
+      if (place.quote === "'") {
+        vars[key] = value;
+        continue;
+      }
+      vars[key] = value.replace(REFERENCE, (whole, name: string | undefined) => {
+        if (name === undefined) return '${';
+        if (!NAME.test(name)) {
+          throw new UsageError(`${at(file.path, place.line)}${key} has a malformed reference ${quote(whole)}`, { file: file.path, line: place.line });
+        }
+        const found = Object.hasOwn(vars, name) ? vars[name] : scope[name];
+        if (found === undefined) {
+          throw new UsageError(`${at(file.path, place.line)}${key} refers to \${${name}}, which is not defined`, {
+            file: file.path,
+            line: place.line,
+            hint: 'define it earlier in an env file or in the environment; write $${ for a literal ${',
+          });
+        }
+        return found;
+      });
+    }
+  }
+  return vars;
+}

@@ -1,0 +1,66 @@
+// Before start: is a port that a web process will bind already taken, and by whom? (Linux /proc;
+// elsewhere the holder is simply not named.)
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+
+export interface PortHolder {
+  pid: number;
+  command: string;
+}
+
+function listeningInodes(port: number): Set<string> {
+  const inodes = new Set<string>();
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text = '';
+    try {
+      text = readFileSync(table, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const row of text.split('\n').slice(1)) {
+      const fields = row.trim().split(/\s+/);
+      // fields: sl local_address rem_address st ... inode (index 9); st 0A is LISTEN
+      if (fields[3] === '0A' && fields[1]?.endsWith(`:${hexPort}`) && fields[9]) inodes.add(fields[9]);
+    }
+  }
+  return inodes;
+}
+
+/** The process listening on `port`, when /proc lets us see it. */
+export function findPortHolder(port: number): PortHolder | undefined {
+  const inodes = listeningInodes(port);
+  if (inodes.size === 0) return undefined;
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((e) => /^\d+$/.test(e));
+  } catch {
+    return undefined;
+  }
+  for (const pid of pids) {
+    let fds: string[];
+    try {
+      fds = readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      let link = '';
+      try {
+        link = readlinkSync(`/proc/${pid}/fd/${fd}`);
+      } catch {
+        continue;
+      }
+      const inode = /^socket:\[(\d+)\]$/.exec(link)?.[1];
+      if (inode && inodes.has(inode)) {
+        let command = '';
+        try {
+          command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
+        } catch {
+          // gone meanwhile
+        }
+        return { pid: Number(pid), command };
+      }
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,160 @@
+// Watches each instance until its readiness check passes: a port or HTTP probe polled after spawn,
+// a log line matched, a clean exit, or simply still being alive after the settle time.
+import { LineBuffer, forEachLine } from '../output/lines.js';
+import type { InstancePlan } from '../plan.js';
+import type { Clock } from '../supervisor/clock.js';
+import type { SupervisorEvent } from '../supervisor/events.js';
+import type { OutputListener, StreamName } from '../supervisor/instance.js';
+import { httpAnswers, portAccepts } from './probes.js';
+import { checkFor, describeCheck, type ReadyCheck } from './spec.js';
+
+export type Readiness = 'waiting' | 'ready' | 'failed';
+
+export interface ReadinessState {
+  plan: InstancePlan;
+  check: ReadyCheck;
+  status: Readiness;
+  /** ms from the (latest) spawn to readiness. */
+  afterMs?: number;
+  reason?: string;
+  running: boolean;
+  exitCode?: number | null;
+  exitSignal?: NodeJS.Signals | null;
+}
+
+export type ReadinessEvent = Extract<SupervisorEvent, { kind: 'ready' | 'not-ready' }>;
+
+export interface TrackerDeps {
+  clock: Clock;
+  settleMs: number;
+  pollMs?: number;
+  portAccepts?: (port: number) => Promise<boolean>;
+  httpAnswers?: (port: number, path: string) => Promise<boolean>;
+}
+
+interface Run {
+  generation: number;
+  startedAt: number;
+  lines?: Map<StreamName, LineBuffer>;
+}
+
+export class ReadinessTracker implements OutputListener {
+  readonly states = new Map<string, ReadinessState>();
+  private readonly runs = new Map<string, Run>();
+  private readonly listeners = new Set<(event: ReadinessEvent) => void>();
+  private generation = 0;
+
+  constructor(
+    plans: readonly InstancePlan[],
+    checks: ReadonlyMap<string, ReadyCheck>,
+    private readonly deps: TrackerDeps,
+  ) {
+    for (const plan of plans) this.states.set(plan.name, { plan, check: checkFor(plan.type, checks), status: 'waiting', running: false });
+  }
+
+  on(listener: (event: ReadinessEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  allReady(): boolean {
+    for (const state of this.states.values()) if (state.status !== 'ready') return false;
+    return true;
+  }
+
+  /** Feed supervisor events: spawns arm the checks, exits settle `exit` checks or fail the others. */
+  handle(event: SupervisorEvent): void {
+    if (event.kind === 'spawn') this.arm(event.name);
+    else if (event.kind === 'exit') this.exited(event.name, event.code, event.signal);
+  }
+
+  data(name: string, stream: StreamName, chunk: Buffer): void {
+    const run = this.runs.get(name);
+    if (!run?.lines) return;
+    let buffer = run.lines.get(stream);
+    if (!buffer) run.lines.set(stream, (buffer = new LineBuffer()));
+    const block = buffer.push(chunk);
+    if (block) this.matchLines(name, run, block);
+  }
+
+  end(name: string, stream: StreamName): void {
+    const run = this.runs.get(name);
+    const block = run?.lines?.get(stream)?.flush();
+    if (run && block) this.matchLines(name, run, block);
+  }
+
+  private arm(name: string): void {
+    const state = this.states.get(name);
+    if (!state) return;
+    const run: Run = { generation: ++this.generation, startedAt: this.deps.clock.now() };
+    this.runs.set(name, run);
+    state.running = true;
+    state.status = 'waiting';
+    state.reason = undefined;
+    const { check } = state;
+    if (check.kind === 'log') run.lines = new Map();
+    else if (check.kind === 'alive') this.deps.clock.setTimeout(() => this.isCurrent(name, run) && this.ready(name, run), this.deps.settleMs);
+    else if (check.kind === 'port' || check.kind === 'http') this.poll(name, run, check);
+  }
+
+  private poll(name: string, run: Run, check: Extract<ReadyCheck, { kind: 'port' | 'http' }>): void {
+    const port = this.states.get(name)!.plan.port;
+    const probe = (): void => {
+      if (!this.isCurrent(name, run)) return;
+      const answer = check.kind === 'port' ? (this.deps.portAccepts ?? portAccepts)(port) : (this.deps.httpAnswers ?? httpAnswers)(port, check.path);
+      void answer.then((ok) => {
+        if (!this.isCurrent(name, run)) return;
+        if (ok) this.ready(name, run);
+        else this.deps.clock.setTimeout(probe, this.deps.pollMs ?? 25);
+      });
+    };
+    probe();
+  }
+
+  private matchLines(name: string, run: Run, block: Buffer): void {
+    const state = this.states.get(name)!;
+    if (state.check.kind !== 'log' || !this.isCurrent(name, run)) return;
+    const { pattern } = state.check;
+    let matched = false;
+    forEachLine(block, (start, end) => {
+      if (!matched && pattern.test(block.toString('utf8', start, end))) matched = true;
+    });
+    if (matched) {
+      run.lines = undefined;
+      this.ready(name, run);
+    }
+  }
+
+  private exited(name: string, code: number | null, signal: NodeJS.Signals | null): void {
+    const state = this.states.get(name);
+    const run = this.runs.get(name);
+    if (!state || !run) return;
+    this.runs.delete(name);
+    state.running = false;
+    state.exitCode = code;
+    state.exitSignal = signal;
+    if (state.status !== 'waiting') return;
+    if (state.check.kind === 'exit' && code === 0) {
+      this.ready(name, run);
+      return;
+    }
+    state.status = 'failed';
+    state.reason = signal !== null ? `was killed by ${signal} before it was ready` : `exited with code ${code} before it was ready`;
+    this.emit({ kind: 'not-ready', name, check: describeCheck(state.check), reason: state.reason });
+  }
+
+  private isCurrent(name: string, run: Run): boolean {
+    return this.runs.get(name) === run && this.states.get(name)?.status === 'waiting';
+  }
+
+  private ready(name: string, run: Run): void {
+    const state = this.states.get(name)!;
+    state.status = 'ready';
+    state.afterMs = this.deps.clock.now() - run.startedAt;
+    this.emit({ kind: 'ready', name, port: state.plan.port, check: describeCheck(state.check), afterMs: state.afterMs });
+  }
+
+  private emit(event: ReadinessEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+}

@@ -1,0 +1,75 @@
+// Orphan-proofing: a tiny `sh` started before any process, holding the read end of a pipe. ps-run
+// writes `+pgid` / `-pgid` as groups come and go; if ps-run dies without writing `exit` (SIGKILL, a
+// crash), the pipe closes and the watchdog SIGKILLs every group still listed, then every process
+// still carrying this run's session marker (which also catches processes that left their group).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+
+/** Set in every child's environment; inherited by whatever it forks. */
+export const SESSION_VARIABLE = 'PS_RUN_SESSION';
+
+const SCRIPT = `
+trap '' INT HUP TERM QUIT
+live=' '
+while IFS= read -r line; do
+  case $line in
+    +*) live="$live\${line#+} " ;;
+    -*) p=\${line#-}; case $live in *" $p "*) live="\${live%% $p *} \${live#* $p }" ;; esac ;;
+    exit) exit 0 ;;
+  esac
+done
+for p in $live; do kill -KILL -"$p" 2>/dev/null; done
+for f in $(grep -lzxF "${SESSION_VARIABLE}=$PS_RUN_WATCHDOG_SESSION" /proc/[0-9]*/environ 2>/dev/null); do
+  p=\${f#/proc/}; kill -KILL "\${p%/environ}" 2>/dev/null
+done
+`;
+
+export interface ProcessGuard {
+  watch(pgid: number): void;
+  unwatch(pgid: number): void;
+}
+
+export function newSessionId(): string {
+  return randomBytes(8).toString('hex');
+}
+
+export class Watchdog implements ProcessGuard {
+  private readonly child: ChildProcess;
+  private closed = false;
+
+  constructor(readonly session: string) {
+    this.child = spawn('/bin/sh', ['-c', SCRIPT], {
+      detached: true,
+      stdio: ['pipe', 'ignore', 'ignore'],
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', PS_RUN_WATCHDOG_SESSION: session },
+    });
+    // The watchdog must never keep ps-run alive, nor fail it: an error here only loses the safety net.
+    this.child.on('error', () => (this.closed = true));
+    this.child.stdin?.on('error', () => (this.closed = true));
+    this.child.unref();
+    (this.child.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  watch(pgid: number): void {
+    this.send(`+${pgid}\n`);
+  }
+
+  unwatch(pgid: number): void {
+    this.send(`-${pgid}\n`);
+  }
+
+  /** Normal end: everything is already stopped, so the watchdog leaves without killing. */
+  close(): void {
+    this.send('exit\n');
+    this.closed = true;
+    this.child.stdin?.end();
+  }
+
+  private send(text: string): void {
+    if (!this.closed) this.child.stdin?.write(text);
+  }
+}
