@@ -153,3 +153,68 @@ export function portAccepts(port: number, host = '127.0.0.1'): Promise<boolean> 
 export function marker(): string {
   return `t${process.pid}-${Math.random().toString(36).slice(2)}`;
 }
+
+/** SIGKILLs every live process that carries NAME=value (cleanup after a test); returns how many there were. */
+export function killMarked(name: string, value: string): number {
+  const pids = pidsWithEnv(name, value);
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  return pids.length;
+}
+
+/** The exit status of `run`, or an error if it has not exited within `timeoutMs` (a deadline, not a measurement). */
+export async function exitWithin(run: Run, timeoutMs = 30_000): Promise<number> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`ps-run did not exit within ${timeoutMs} ms.\nstdout:\n${run.stdout}\nstderr:\n${run.stderr}`)),
+      timeoutMs,
+    );
+  });
+  try {
+    return await Promise.race([run.exited, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Output lines of a run without the `HH:MM:SS ` time, for matching. */
+export function logLines(stdout: string): string[] {
+  return stdout
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => line.replace(/^\d\d:\d\d:\d\d /, ''));
+}
+
+/** The env variable that carries a test's marker into ps-run and everything it starts. */
+export const MARK = 'PS_RUN_TEST_MARK';
+
+/**
+ * Starts ps-run runs, each with its own marker in the env, and cleans up after a test: SIGKILL to
+ * ps-run if it is still running and to anything left carrying a marker. Call `cleanup` in afterEach.
+ */
+export function runTracker(): {
+  start(args: string[], options?: { cwd?: string; env?: NodeJS.ProcessEnv }): Run & { mark: string };
+  cleanup(): void;
+} {
+  const runs: { run: Run; mark: string }[] = [];
+  return {
+    start(args, options = {}) {
+      const mark = marker();
+      const run = psRun(args, { cwd: options.cwd, env: { ...options.env, [MARK]: mark } });
+      runs.push({ run, mark });
+      return Object.assign(run, { mark });
+    },
+    cleanup() {
+      for (const { run, mark } of runs.splice(0)) {
+        if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill('SIGKILL');
+        killMarked(MARK, mark);
+      }
+    },
+  };
+}
