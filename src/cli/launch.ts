@@ -13,7 +13,7 @@ import { ReadinessTracker } from '../readiness/tracker.js';
 import { findBySession } from '../supervisor/strays.js';
 import { systemClock } from '../supervisor/clock.js';
 import { Supervisor } from '../supervisor/supervisor.js';
-import type { RestartPolicy } from '../supervisor/policy.js';
+import type { Backoff, RestartPolicy } from '../supervisor/policy.js';
 import { SESSION_VARIABLE, Watchdog, newSessionId } from '../supervisor/watchdog.js';
 import { createLog, colorEnv, logColorLevel, type Log } from './log.js';
 import { seconds, type OutputFlags, type ProjectFlags } from './options.js';
@@ -36,6 +36,7 @@ export interface Launched {
 export interface LaunchOptions {
   restart: RestartPolicy;
   maxRestarts?: number;
+  backoff?: Backoff;
   timeoutMs: number;
   /** Names besides the instances that will print (the smoke command), for the prefix width. */
   extraNames?: string[];
@@ -80,6 +81,7 @@ export async function launch(select: string[], flags: LaunchFlags, options: Laun
     cwd: project.root,
     restart: options.restart,
     maxRestarts: options.maxRestarts,
+    backoff: options.backoff,
     timeoutMs: options.timeoutMs,
     guard: watchdog,
     findStrays: () => findBySession(session, new Set([process.pid, watchdog.pid ?? -1])),

@@ -10,7 +10,7 @@ export function formatUsageError(error: UsageError): string {
 }
 
 export async function main(argv: readonly string[], stderr: NodeJS.WritableStream = process.stderr): Promise<number> {
-  const result: CommandResult = { exitCode: 0 };
+  const result: CommandResult = { exitCode: 0, argv };
   const program = buildProgram(result, (text) => stderr.write(text));
   try {
     await program.parseAsync([...argv]);

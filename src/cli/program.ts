@@ -2,8 +2,10 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { registerCheck } from './check.js';
+import { registerExport } from './export.js';
 import type { CommandResult } from './result.js';
 import { registerRun } from './run.js';
+import { registerSmoke } from './smoke.js';
 import { registerStart } from './start.js';
 
 export function packageVersion(): string {
@@ -35,7 +37,9 @@ Examples:
 `,
     );
   registerStart(program, result);
+  registerSmoke(program, result);
   registerCheck(program, result);
   registerRun(program, result);
+  registerExport(program, result);
   return program;
 }

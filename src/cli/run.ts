@@ -1,9 +1,14 @@
 // `ps-run run <command...>`: one command with the app's environment, stdio attached, signals forwarded.
 import { spawn } from 'node:child_process';
+import { Option } from 'commander';
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
-import { loadBase } from '../project.js';
+import { jsonFormat } from '../output/formats.js';
+import { Sink } from '../output/sink.js';
+import { LogWriter } from '../output/writer.js';
+import { loadProject } from '../project.js';
 import { exitStatus } from '../supervisor/policy.js';
+import { commandName } from './smoke.js';
 import { addProjectOptions, type ProjectFlags } from './options.js';
 import type { CommandResult } from './result.js';
 
@@ -24,11 +29,25 @@ export function runRequest(words: readonly string[], entries: readonly { name: s
   return { file: words[0] as string, args: words.slice(1) };
 }
 
-export async function runOnce(words: string[], flags: ProjectFlags): Promise<number> {
-  const base = loadBase(flags);
-  const env = flags.port === undefined ? base.env : { ...base.env, PORT: String(flags.port) };
-  const request = runRequest(words, base.entries);
-  const child = spawn(request.file, request.args, { cwd: base.root, env, stdio: 'inherit' });
+export interface RunFlags extends ProjectFlags {
+  logFormat: 'text' | 'json';
+}
+
+export async function runOnce(words: string[], flags: RunFlags): Promise<number> {
+  const project = loadProject({ ...flags, port: flags.port });
+  const env = flags.port === undefined ? project.env : { ...project.env, PORT: String(flags.port) };
+  const request = runRequest(words, project.entries);
+  const json = flags.logFormat === 'json';
+  const child = spawn(request.file, request.args, { cwd: project.root, env, stdio: ['inherit', json ? 'pipe' : 'inherit', json ? 'pipe' : 'inherit'] });
+  if (json) {
+    // With JSON logs the command's output is framed like any process's, under the command's name.
+    const name = words.length === 1 && project.entries.some((e) => e.name === words[0]) ? (words[0] as string) : commandName(words);
+    const writer = new LogWriter(new Sink(process.stdout), jsonFormat);
+    for (const stream of ['stdout', 'stderr'] as const) {
+      child[stream]?.on('data', (chunk: Buffer) => writer.data(name, stream, chunk));
+      child[stream]?.on('end', () => writer.end(name, stream));
+    }
+  }
   // In a terminal, Ctrl-C already reaches the child (same process group): forwarding it would double it.
   const interactive = process.stdin.isTTY === true;
   const listeners = FORWARDED.map((signal) => {
@@ -59,6 +78,7 @@ export function registerRun(program: Command, result: CommandResult): void {
     .argument('<command...>', 'a Procfile process type, a shell string, or a program and its arguments');
   addProjectOptions(command);
   command
+    .addOption(new Option('--log-format <format>', "text (the command's own output, untouched) or json (one JSON object per line)").choices(['text', 'json']).default('text'))
     .passThroughOptions()
     .addHelpText(
       'after',
@@ -70,7 +90,7 @@ Examples:
   $ ps-run run -- ls -la                  use -- before a command whose words start with -
 `,
     )
-    .action(async (words: string[], flags: ProjectFlags) => {
+    .action(async (words: string[], flags: RunFlags) => {
       result.exitCode = await runOnce(words, flags);
     });
 }

@@ -10,12 +10,15 @@ export interface StartFlags extends LaunchFlags {
   timeout: number;
   restart: RestartPolicy;
   maxRestarts?: number;
+  backoff: number;
+  backoffMax: number;
 }
 
 export async function runStart(select: string[], flags: StartFlags): Promise<number> {
   const { project, supervisor, log, watchdog } = await launch(select, flags, {
     restart: flags.restart,
     maxRestarts: flags.maxRestarts,
+    backoff: { initialMs: flags.backoff, maxMs: Math.max(flags.backoff, flags.backoffMax) },
     timeoutMs: flags.timeout * 1000,
   });
   const dispose = onShutdownSignals({
@@ -42,7 +45,9 @@ export function registerStart(program: Command, result: CommandResult): void {
   command
     .option('-t, --timeout <seconds>', 'grace period between SIGTERM and SIGKILL at shutdown', seconds(3600), 5)
     .option('--restart <policy>', 'on-failure (default), always, or never (a crash stops everything)', restartPolicy, 'on-failure')
-    .option('--max-restarts <n>', 'give a process up after n restarts in a row (default: no limit)', wholeNumber(0, 1_000_000));
+    .option('--max-restarts <n>', 'give a process up after n restarts in a row (default: no limit)', wholeNumber(0, 1_000_000))
+    .option('--backoff <ms>', 'first restart delay; it doubles with each crash in a row', wholeNumber(1, 3_600_000), 100)
+    .option('--backoff-max <ms>', 'longest restart delay', wholeNumber(1, 3_600_000), 10_000);
   addReadinessOptions(command);
   addOutputOptions(command);
   command

@@ -4,7 +4,7 @@ import type { SupervisorEvent } from '../supervisor/events.js';
 export function describeEvent(event: SupervisorEvent): string {
   switch (event.kind) {
     case 'spawn':
-      return `${event.name} started with pid ${event.pid} on port ${event.port}`;
+      return `${event.name} started with pid ${event.pid}${event.port ? ` on port ${event.port}` : ''}`;
     case 'spawn-error':
       return `${event.name} could not start: ${event.message}`;
     case 'exit':

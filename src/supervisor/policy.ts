@@ -29,10 +29,17 @@ export type Decision =
   | { action: 'give-up'; crashes: number }
   | { action: 'stop-all' };
 
+export interface Backoff {
+  initialMs: number;
+  maxMs: number;
+}
+
+export const DEFAULT_BACKOFF: Backoff = { initialMs: BACKOFF_INITIAL_MS, maxMs: BACKOFF_MAX_MS };
+
 /** Delay before restart number `attempt` (1-based) of a streak: 100 ms, 200 ms, 400 ms, … up to 10 s. */
-export function nextBackoff(attempt: number): number {
+export function nextBackoff(attempt: number, backoff: Backoff = DEFAULT_BACKOFF): number {
   const exponent = Math.max(0, Math.min(attempt - 1, 30));
-  return Math.min(BACKOFF_INITIAL_MS * 2 ** exponent, BACKOFF_MAX_MS);
+  return Math.min(backoff.initialMs * 2 ** exponent, backoff.maxMs);
 }
 
 export function isCrash(exit: ExitInfo): boolean {
@@ -46,16 +53,22 @@ export function exitStatus(exit: Pick<ExitInfo, 'code' | 'signal'>): number {
   return exit.code ?? 1;
 }
 
-export function decideAfterExit(policy: RestartPolicy, maxRestarts: number | undefined, exit: ExitInfo, streak: Streak): Decision {
+export function decideAfterExit(
+  policy: RestartPolicy,
+  maxRestarts: number | undefined,
+  exit: ExitInfo,
+  streak: Streak,
+  backoff: Backoff = DEFAULT_BACKOFF,
+): Decision {
   const fresh = exit.uptimeMs >= BACKOFF_RESET_AFTER_MS;
   const restarts = fresh ? 0 : streak.restarts;
   const crashed = isCrash(exit);
   const crashes = crashed ? (fresh ? 0 : streak.crashes) + 1 : 0;
   if (!crashed) {
     if (policy !== 'always') return { action: 'done' };
-    return { action: 'restart', delayMs: nextBackoff(restarts + 1), streak: { restarts: restarts + 1, crashes } };
+    return { action: 'restart', delayMs: nextBackoff(restarts + 1, backoff), streak: { restarts: restarts + 1, crashes } };
   }
   if (policy === 'never') return { action: 'stop-all' };
   if (maxRestarts !== undefined && crashes > maxRestarts) return { action: 'give-up', crashes };
-  return { action: 'restart', delayMs: nextBackoff(restarts + 1), streak: { restarts: restarts + 1, crashes } };
+  return { action: 'restart', delayMs: nextBackoff(restarts + 1, backoff), streak: { restarts: restarts + 1, crashes } };
 }

@@ -8,13 +8,15 @@ import { Instance, type InstanceHooks, type OutputListener } from './instance.js
 import { findStraysAndStop } from './sweep.js';
 import type { StrayFinder } from './strays.js';
 import type { ProcessGuard } from './watchdog.js';
-import { decideAfterExit, exitStatus, isCrash, type ExitInfo, type RestartPolicy, type Streak } from './policy.js';
+import { decideAfterExit, exitStatus, isCrash, type Backoff, type ExitInfo, type RestartPolicy, type Streak } from './policy.js';
 
 export interface SupervisorOptions {
   instances: readonly InstancePlan[];
   cwd: string;
   restart?: RestartPolicy;
   maxRestarts?: number;
+  /** Restart delays; default 100 ms doubling up to 10 s. */
+  backoff?: Backoff;
   /** SIGTERM -> SIGKILL grace period, ms. Default 5000. */
   timeoutMs?: number;
   spawn?: SpawnFn;
@@ -144,7 +146,7 @@ export class Supervisor {
       return;
     }
     const streak = this.streaks.get(instance) ?? { restarts: 0, crashes: 0 };
-    const decision = decideAfterExit(this.policy, this.options.maxRestarts, exit, streak);
+    const decision = decideAfterExit(this.policy, this.options.maxRestarts, exit, streak, this.options.backoff);
     switch (decision.action) {
       case 'restart': {
         this.streaks.set(instance, decision.streak);
