@@ -100,7 +100,10 @@ export class Instance {
       // Whatever the leader left in its group is part of a run that is over.
       if (this.state === 'running' || this.state === 'starting') this.signal('SIGTERM');
       this.scheduleKill();
-      if (open === 0) finish();
+      if (open === 0) {
+        finish();
+        return;
+      }
       // Pipes held by a process that left the group must not hold the run open for ever.
       fallback = deps.clock.setTimeout(() => {
         fallback = undefined;
