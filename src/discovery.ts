@@ -12,7 +12,12 @@ export function envNameOf(type: string): string {
 }
 
 /** PS_RUN_<TYPE>_PORT and PS_RUN_<TYPE>_URL for every type the formation runs (its first instance). */
-export function discoveryEnv(entries: readonly ProcfileEntry[], counts: ReadonlyMap<string, number>, basePort: number, portStep: number): Env {
+export function discoveryEnv(
+  entries: readonly ProcfileEntry[],
+  counts: ReadonlyMap<string, number>,
+  basePort: number,
+  portStep: number,
+): Env {
   const env: Env = {};
   entries.forEach((entry, position) => {
     if ((counts.get(entry.name) ?? 0) === 0) return;
@@ -61,7 +66,10 @@ export function expandEnvFiles(files: readonly LoadedEnvFile[], scope: Readonly<
       vars[key] = value.replace(REFERENCE, (whole, name: string | undefined) => {
         if (name === undefined) return '${';
         if (!NAME.test(name)) {
-          throw new UsageError(`${at(file.path, place.line)}${key} has a malformed reference ${quote(whole)}`, { file: file.path, line: place.line });
+          throw new UsageError(`${at(file.path, place.line)}${key} has a malformed reference ${quote(whole)}`, {
+            file: file.path,
+            line: place.line,
+          });
         }
         const found = Object.hasOwn(vars, name) ? vars[name] : scope[name];
         if (found === undefined) {

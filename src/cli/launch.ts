@@ -48,7 +48,12 @@ const collect = (value: string, previous: string[]): string[] => [...previous, v
 
 export function addReadinessOptions(command: Command): Command {
   return command
-    .option('--ready <type=check>', 'readiness check per type: port, http[:/path], log:<regex>, exit, alive (repeatable; default web=port, others alive)', collect, [])
+    .option(
+      '--ready <type=check>',
+      'readiness check per type: port, http[:/path], log:<regex>, exit, alive (repeatable; default web=port, others alive)',
+      collect,
+      [],
+    )
     .option('--settle <seconds>', 'how long an "alive" process must stay up to count as ready', seconds(3600), 1);
 }
 
@@ -60,7 +65,9 @@ async function checkPortsFree(project: Project, tracker: ReadinessTracker): Prom
     if (!(await portAccepts(port))) continue;
     const holder = findPortHolder(port);
     const by = holder ? ` by pid ${holder.pid}${holder.command ? ` (${holder.command.slice(0, 60)})` : ''}` : '';
-    throw new UsageError(`port ${port} for ${name} is already in use${by}`, { hint: `stop it, or choose another base port with -p (now ${project.basePort})` });
+    throw new UsageError(`port ${port} for ${name} is already in use${by}`, {
+      hint: `stop it, or choose another base port with -p (now ${project.basePort})`,
+    });
   }
 }
 

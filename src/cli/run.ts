@@ -38,7 +38,11 @@ export async function runOnce(words: string[], flags: RunFlags): Promise<number>
   const env = flags.port === undefined ? project.env : { ...project.env, PORT: String(flags.port) };
   const request = runRequest(words, project.entries);
   const json = flags.logFormat === 'json';
-  const child = spawn(request.file, request.args, { cwd: project.root, env, stdio: ['inherit', json ? 'pipe' : 'inherit', json ? 'pipe' : 'inherit'] });
+  const child = spawn(request.file, request.args, {
+    cwd: project.root,
+    env,
+    stdio: ['inherit', json ? 'pipe' : 'inherit', json ? 'pipe' : 'inherit'],
+  });
   if (json) {
     // With JSON logs the command's output is framed like any process's, under the command's name.
     const name = words.length === 1 && project.entries.some((e) => e.name === words[0]) ? (words[0] as string) : commandName(words);
@@ -78,7 +82,11 @@ export function registerRun(program: Command, result: CommandResult): void {
     .argument('<command...>', 'a Procfile process type, a shell string, or a program and its arguments');
   addProjectOptions(command);
   command
-    .addOption(new Option('--log-format <format>', "text (the command's own output, untouched) or json (one JSON object per line)").choices(['text', 'json']).default('text'))
+    .addOption(
+      new Option('--log-format <format>', "text (the command's own output, untouched) or json (one JSON object per line)")
+        .choices(['text', 'json'])
+        .default('text'),
+    )
     .passThroughOptions()
     .addHelpText(
       'after',

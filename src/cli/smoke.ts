@@ -47,8 +47,26 @@ export async function runSmoke(select: string[], words: string[], flags: SmokeFl
   if (project.instances.length === 0) throw new UsageError('the formation selects no process to smoke-test');
   let command: Supervisor | undefined;
   let failure: Failure | undefined;
-  let timer: NodeJS.Timeout | undefined;
   let summary: string | undefined;
+
+  // The readiness deadline; the callbacks it calls are defined below and run long after.
+  const timer = setTimeout(() => {
+    const waiting = [...tracker.states.values()].filter((s) => s.status === 'waiting');
+    const first = waiting[0];
+    if (!first) return;
+    const others =
+      waiting.length > 1
+        ? ` (also waiting: ${waiting
+            .slice(1)
+            .map((s) => s.plan.name)
+            .join(', ')})`
+        : '';
+    fail({
+      name: first.plan.name,
+      reason: `was not ready after ${flags.timeout} s (check ${describeCheck(first.check)})${others}`,
+      status: 1,
+    });
+  }, flags.timeout * 1000);
 
   const fail = (f: Failure): void => {
     if (failure) return;
@@ -63,10 +81,17 @@ export async function runSmoke(select: string[], words: string[], flags: SmokeFl
   };
   const startCommand = (): void => {
     const plan: InstancePlan = { name: name!, type: name!, index: 1, command: commandLine(words), port: 0, env: project.env };
-    command = new Supervisor({ instances: [plan], cwd: project.root, restart: 'never', timeoutMs: flags.killTimeout * 1000, guard: watchdog });
+    command = new Supervisor({
+      instances: [plan],
+      cwd: project.root,
+      restart: 'never',
+      timeoutMs: flags.killTimeout * 1000,
+      guard: watchdog,
+    });
     command.pipeOutput(log.writer);
     command.on((event) => {
-      if (event.kind === 'exit') log.writer.system(event.signal ? `${name} was killed by ${event.signal}` : `${name} exited with code ${event.code}`);
+      if (event.kind === 'exit')
+        log.writer.system(event.signal ? `${name} was killed by ${event.signal}` : `${name} exited with code ${event.code}`);
       else if (event.kind === 'spawn') log.writer.system(`running ${name} (pid ${event.pid}): everything is ready`);
       else if (event.kind === 'spawn-error') log.writer.system(`${name} could not start: ${event.message}`);
     });
@@ -105,13 +130,6 @@ export async function runSmoke(select: string[], words: string[], flags: SmokeFl
       supervisor.kill();
     },
   });
-  timer = setTimeout(() => {
-    const waiting = [...tracker.states.values()].filter((s) => s.status === 'waiting');
-    const first = waiting[0];
-    if (!first) return;
-    const others = waiting.length > 1 ? ` (also waiting: ${waiting.slice(1).map((s) => s.plan.name).join(', ')})` : '';
-    fail({ name: first.plan.name, reason: `was not ready after ${flags.timeout} s (check ${describeCheck(first.check)})${others}`, status: 1 });
-  }, flags.timeout * 1000);
 
   try {
     supervisor.start();

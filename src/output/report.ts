@@ -14,7 +14,16 @@ export function summaryTable(states: Iterable<ReadinessState>): string {
     rows.push([s.plan.name, String(s.plan.port), describeCheck(s.check), s.afterMs === undefined ? '-' : `${s.afterMs} ms`, stateOf(s)]);
   }
   const widths = rows[0]!.map((_, col) => Math.max(...rows.map((r) => (r[col] ?? '').length)));
-  return rows.map((r) => r.map((cell, col) => cell.padEnd(widths[col] ?? 0)).join('  ').trimEnd()).join('\n') + '\n';
+  return (
+    rows
+      .map((r) =>
+        r
+          .map((cell, col) => cell.padEnd(widths[col] ?? 0))
+          .join('  ')
+          .trimEnd(),
+      )
+      .join('\n') + '\n'
+  );
 }
 
 export function failureReport(name: string, reason: string, tail: readonly string[]): string {

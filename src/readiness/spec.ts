@@ -2,11 +2,7 @@
 import { UsageError, quote } from '../errors.js';
 
 export type ReadyCheck =
-  | { kind: 'port' }
-  | { kind: 'http'; path: string }
-  | { kind: 'log'; pattern: RegExp }
-  | { kind: 'exit' }
-  | { kind: 'alive' };
+  { kind: 'port' } | { kind: 'http'; path: string } | { kind: 'log'; pattern: RegExp } | { kind: 'exit' } | { kind: 'alive' };
 
 /** Splits at commas that start a new `type=` item, so a `log:` regex may hold commas not followed by `name=`. */
 const ITEM_START = /,(?=[A-Za-z0-9_-]+=)/;

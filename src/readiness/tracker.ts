@@ -93,7 +93,8 @@ export class ReadinessTracker implements OutputListener {
     state.reason = undefined;
     const { check } = state;
     if (check.kind === 'log') run.lines = new Map();
-    else if (check.kind === 'alive') this.deps.clock.setTimeout(() => this.isCurrent(name, run) && this.ready(name, run), this.deps.settleMs);
+    else if (check.kind === 'alive')
+      this.deps.clock.setTimeout(() => this.isCurrent(name, run) && this.ready(name, run), this.deps.settleMs);
     else if (check.kind === 'port' || check.kind === 'http') this.poll(name, run, check);
   }
 
@@ -101,7 +102,8 @@ export class ReadinessTracker implements OutputListener {
     const port = this.states.get(name)!.plan.port;
     const probe = (): void => {
       if (!this.isCurrent(name, run)) return;
-      const answer = check.kind === 'port' ? (this.deps.portAccepts ?? portAccepts)(port) : (this.deps.httpAnswers ?? httpAnswers)(port, check.path);
+      const answer =
+        check.kind === 'port' ? (this.deps.portAccepts ?? portAccepts)(port) : (this.deps.httpAnswers ?? httpAnswers)(port, check.path);
       void answer.then((ok) => {
         if (!this.isCurrent(name, run)) return;
         if (ok) this.ready(name, run);
