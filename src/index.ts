@@ -11,3 +11,8 @@ export { Sink } from './output/sink.js';
 export { textFormat, jsonFormat } from './output/formats.js';
 export { LineBuffer, MAX_LINE_BYTES } from './output/lines.js';
 export { describeEvent } from './output/messages.js';
+export { discoveryEnv, expandEnvFiles, envNameOf } from './discovery.js';
+export { parseReadySpecs, parseReadyCheck, checkFor, describeCheck, type ReadyCheck } from './readiness/spec.js';
+export { ReadinessTracker, type ReadinessState, type ReadinessEvent } from './readiness/tracker.js';
+export { portAccepts, httpAnswers } from './readiness/probes.js';
+export { findPortHolder, type PortHolder } from './port-holder.js';

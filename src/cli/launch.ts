@@ -59,16 +59,17 @@ export function addReadinessOptions(command: Command): Command {
 
 /** A port that a port- or http-checked process will bind must be free before anything starts. */
 async function checkPortsFree(project: Project, tracker: ReadinessTracker): Promise<void> {
-  for (const state of tracker.states.values()) {
-    if (state.check.kind !== 'port' && state.check.kind !== 'http') continue;
-    const { port, name } = state.plan;
-    if (!(await portAccepts(port))) continue;
-    const holder = findPortHolder(port);
-    const by = holder ? ` by pid ${holder.pid}${holder.command ? ` (${holder.command.slice(0, 60)})` : ''}` : '';
-    throw new UsageError(`port ${port} for ${name} is already in use${by}`, {
-      hint: `stop it, or choose another base port with -p (now ${project.basePort})`,
-    });
-  }
+  const bound = [...tracker.states.values()].filter((s) => s.check.kind === 'port' || s.check.kind === 'http');
+  const taken = await Promise.all(bound.map((s) => portAccepts(s.plan.port)));
+  const index = taken.indexOf(true);
+  const state = bound[index];
+  if (!state) return;
+  const { port, name } = state.plan;
+  const holder = findPortHolder(port);
+  const by = holder ? ` by pid ${holder.pid}${holder.command ? ` (${holder.command.slice(0, 60)})` : ''}` : '';
+  throw new UsageError(`port ${port} for ${name} is already in use${by}`, {
+    hint: `stop it, or choose another base port with -p (now ${project.basePort})`,
+  });
 }
 
 export async function launch(select: string[], flags: LaunchFlags, options: LaunchOptions): Promise<Launched> {
