@@ -11,6 +11,12 @@ export function formatUsageError(error: UsageError): string {
 
 export async function main(argv: readonly string[], stderr: NodeJS.WritableStream = process.stderr): Promise<number> {
   const result: CommandResult = { exitCode: 0, argv };
+  // A reader that went away (`ps-run help | head`) is not an error worth a stack trace; commands
+  // that stream (start, smoke) also notice it through their Sink and stop their processes.
+  const ignoreEpipe = (error: NodeJS.ErrnoException): void => {
+    if (error.code !== 'EPIPE') throw error;
+  };
+  process.stdout.on('error', ignoreEpipe);
   const program = buildProgram(result, (text) => stderr.write(text));
   try {
     await program.parseAsync([...argv]);

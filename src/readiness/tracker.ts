@@ -65,7 +65,7 @@ export class ReadinessTracker implements OutputListener {
   /** Feed supervisor events: spawns arm the checks, exits settle `exit` checks or fail the others. */
   handle(event: SupervisorEvent): void {
     if (event.kind === 'spawn') this.arm(event.name);
-    else if (event.kind === 'exit') this.exited(event.name, event.code, event.signal);
+    else if (event.kind === 'exit') this.exited(event.name, event.code, event.signal, event.crashed);
   }
 
   data(name: string, stream: StreamName, chunk: Buffer): void {
@@ -127,7 +127,7 @@ export class ReadinessTracker implements OutputListener {
     }
   }
 
-  private exited(name: string, code: number | null, signal: NodeJS.Signals | null): void {
+  private exited(name: string, code: number | null, signal: NodeJS.Signals | null, crashed: boolean): void {
     const state = this.states.get(name);
     const run = this.runs.get(name);
     if (!state || !run) return;
@@ -135,7 +135,8 @@ export class ReadinessTracker implements OutputListener {
     state.running = false;
     state.exitCode = code;
     state.exitSignal = signal;
-    if (state.status !== 'waiting') return;
+    // Stopped by ps-run itself (a shutdown): not a readiness failure of this process.
+    if (state.status !== 'waiting' || (signal !== null && !crashed)) return;
     if (state.check.kind === 'exit' && code === 0) {
       this.ready(name, run);
       return;
