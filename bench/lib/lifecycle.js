@@ -1,0 +1,113 @@
+// Process lifecycle: ready time beside a bare Node spawner, stop time after SIGINT (also with a process
+// that ignores SIGTERM), and how fast a crashed process is back on its port.
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import {
+  allPortsAccept,
+  killLeftovers,
+  marker,
+  msBetween,
+  nowNs,
+  pidsWithEnv,
+  portAccepts,
+  readTimeNs,
+  ROOT,
+  sendAndWaitClose,
+  startNode,
+  startPsRun,
+  waitUntil,
+  WORK,
+} from './system.js';
+
+const SERVER = path.join(WORK, 'server');
+const BARE_SPAWNER = path.join(ROOT, 'bench/workloads/bare-spawner.js');
+const PORT_STEP = 100;
+
+function appDir(name) {
+  const dir = path.join(WORK, name);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(path.join(dir, 'times'), { recursive: true });
+  writeFileSync(path.join(dir, 'Procfile'), `web: exec ${SERVER}\nstubborn: exec env IGNORE_TERM=1 ${SERVER}\n`);
+  return dir;
+}
+
+const range = (from, count) => Array.from({ length: count }, (_, i) => from + i);
+
+/** Launch until every one of `count` servers accepts: through ps-run, or through the bare spawner. */
+export async function readyTime({ via, count, port }) {
+  const dir = appDir(`ready-${via}`);
+  const mark = marker();
+  const env = { TIMES_DIR: path.join(dir, 'times'), BENCH_RUN: mark };
+  const started = nowNs();
+  const run =
+    via === 'ps-run'
+      ? startPsRun(['start', `web=${count}`, '-p', String(port)], { cwd: dir, env })
+      : startNode(BARE_SPAWNER, [`exec ${SERVER}`, String(count), String(port)], { cwd: dir, env });
+  try {
+    const ready = await allPortsAccept(range(port, count));
+    return { ms: msBetween(started, ready) };
+  } finally {
+    run.child.kill('SIGTERM');
+    await run.exited;
+    await waitUntil(() => pidsWithEnv('BENCH_RUN', mark).length === 0, { timeoutMs: 5000, everyMs: 10 }).catch(() => {});
+    killLeftovers('BENCH_RUN', mark);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * SIGINT to ps-run running `count` servers (and one that ignores SIGTERM when `stubborn`, under
+ * `-t timeoutS`); when ps-run had exited, how long after the last server, and whether any was left.
+ */
+export async function stopTime({ count, stubborn, timeoutS, port }) {
+  const dir = appDir('stop');
+  const mark = marker();
+  const formation = [`web=${count}`, `stubborn=${stubborn ? 1 : 0}`];
+  const run = startPsRun(['start', ...formation, '-p', String(port), '-t', String(timeoutS)], {
+    cwd: dir,
+    env: { TIMES_DIR: path.join(dir, 'times'), BENCH_RUN: mark },
+  });
+  try {
+    await allPortsAccept([...range(port, count), ...(stubborn ? [port + PORT_STEP] : [])]);
+    const signalled = nowNs();
+    run.child.kill('SIGINT');
+    const { atNs: exited } = await run.exited;
+    const left = pidsWithEnv('BENCH_RUN', mark).length;
+    const lastExit = range(1, count)
+      .map((i) => readTimeNs(path.join(dir, 'times', `web.${i}.exit`)))
+      .reduce((max, t) => (t !== undefined && t > max ? t : max), signalled);
+    return {
+      totalMs: msBetween(signalled, exited),
+      afterLastMs: msBetween(lastExit, exited),
+      afterTimeoutMs: msBetween(signalled, exited) - timeoutS * 1000,
+      left,
+    };
+  } finally {
+    run.child.kill('SIGKILL');
+    killLeftovers('BENCH_RUN', mark);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A server crashes (exit 1); time from its exit to the new instance's port accepting. */
+export async function restartTime({ port }) {
+  const dir = appDir('restart');
+  const mark = marker();
+  const run = startPsRun(['start', 'web=1', '-p', String(port)], {
+    cwd: dir,
+    env: { TIMES_DIR: path.join(dir, 'times'), BENCH_RUN: mark },
+  });
+  try {
+    await allPortsAccept([port]);
+    await sendAndWaitClose(port, 'crash');
+    const back = await waitUntil(async () => (await portAccepts(port)) && nowNs(), { timeoutMs: 10_000, what: 'the restart' });
+    const crashed = readTimeNs(path.join(dir, 'times', 'web.1.crash'));
+    if (crashed === undefined) throw new Error('the server did not record its crash');
+    return { ms: msBetween(crashed, back) };
+  } finally {
+    run.child.kill('SIGINT');
+    await run.exited;
+    killLeftovers('BENCH_RUN', mark);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,193 @@
+// `npm run bench`: builds ps-run and the C workloads, measures each figure as a median over several
+// runs beside its limit measured in the same run, prints a Markdown table and writes bench/RESULTS.md.
+// Options: --runs N (default 5), --seconds S (throughput run length, default 3), --only a,b (sections).
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { readyTime, restartTime, stopTime } from './lib/lifecycle.js';
+import { overhead, throughputDirect, throughputViaPsRun } from './lib/logs.js';
+import { atLeast, atMost, formatTable, median } from './lib/report.js';
+import { ROOT, WORK } from './lib/system.js';
+
+const { values } = parseArgs({
+  options: { runs: { type: 'string', default: '5' }, seconds: { type: 'string', default: '3' }, only: { type: 'string' } },
+});
+const runs = Number(values.runs);
+const seconds = Number(values.seconds);
+const only = values.only ? new Set(values.only.split(',')) : undefined;
+const wanted = (section) => !only || only.has(section);
+
+// Ports 41000-41999 only, 127.0.0.1 only; each section has its own block.
+const PORTS = { throughput: 41000, overhead: 41100, memory: 41200, ready: 41300, stop: 41500, restart: 41700 };
+
+function prepare() {
+  mkdirSync(WORK, { recursive: true });
+  execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
+  for (const name of ['spew', 'server']) {
+    execFileSync('cc', ['-O2', '-Wall', '-o', path.join(WORK, name), path.join(ROOT, 'bench/workloads', `${name}.c`)], {
+      stdio: 'inherit',
+    });
+  }
+}
+
+/** Runs `measure` `runs` times, logging progress, and returns every result. */
+async function repeat(label, measure) {
+  const results = [];
+  for (let i = 0; i < runs; i++) {
+    results.push(await measure(i));
+    process.stderr.write(`  ${label}: run ${i + 1}/${runs} ${JSON.stringify(results.at(-1))}\n`);
+  }
+  return results;
+}
+
+const m = (results, key) => median(results.map((r) => r[key]));
+const sum = (results, key) => results.reduce((total, r) => total + r[key], 0);
+const mega = (n) => `${(n / 1e6).toFixed(2)}M lines/s`;
+const ms = (n) => `${n.toFixed(0)} ms`;
+
+async function main() {
+  prepare();
+  const rows = [];
+  if (wanted('throughput')) {
+    const pair = await repeat('throughput', async () => ({
+      psRun: await throughputViaPsRun({ seconds, port: PORTS.throughput }),
+      direct: await throughputDirect({ seconds }),
+    }));
+    const via = pair.map((p) => p.psRun);
+    const rate = m(via, 'linesPerSec');
+    rows.push([
+      '1. Log throughput, 4 processes flat out (complete lines/s while they run)',
+      mega(rate),
+      `${mega(
+        m(
+          pair.map((p) => p.direct),
+          'linesPerSec',
+        ),
+      )} straight to a file`,
+      atLeast(rate, 3e6, '≥ 3M'),
+    ]);
+    const bad = sum(via, 'damaged') + sum(via, 'lost');
+    rows.push([`   Damaged or lost lines (all ${runs} runs)`, String(bad), '0', atMost(bad, 0, '0')]);
+  }
+  if (wanted('overhead')) {
+    const pair = await repeat('overhead', async () => ({
+      psRun: await overhead({ via: 'ps-run', producers: 4, rate: 25_000, port: PORTS.overhead }),
+      bare: await overhead({ via: 'bare', producers: 4, rate: 25_000, port: PORTS.overhead }),
+    }));
+    const cpu = m(
+      pair.map((p) => p.psRun),
+      'cpuUsPerLine',
+    );
+    const rate = m(
+      pair.map((p) => p.psRun),
+      'linesPerSec',
+    );
+    rows.push([
+      `2. ps-run CPU per line at ${(rate / 1000).toFixed(0)}k lines/s (4 × 25k)`,
+      `${cpu.toFixed(2)} µs`,
+      `${m(
+        pair.map((p) => p.bare),
+        'cpuUsPerLine',
+      ).toFixed(2)} µs bare Node relay`,
+      atMost(cpu, 1, '≤ 1 µs'),
+    ]);
+    rows.push([
+      '   ps-run RSS at that rate',
+      `${m(
+        pair.map((p) => p.psRun),
+        'rssMiB',
+      ).toFixed(1)} MiB`,
+      `${m(
+        pair.map((p) => p.bare),
+        'rssMiB',
+      ).toFixed(1)} MiB bare Node relay`,
+      '(no target)',
+    ]);
+  }
+  if (wanted('memory')) {
+    const pair = await repeat('memory', async () => ({
+      psRun: await overhead({ via: 'ps-run', producers: 50, rate: 100, warmS: 1, windowS: 2, port: PORTS.memory }),
+      bare: await overhead({ via: 'bare', producers: 50, rate: 100, warmS: 1, windowS: 2, port: PORTS.memory }),
+    }));
+    const rss = m(
+      pair.map((p) => p.psRun),
+      'rssMiB',
+    );
+    rows.push([
+      '   ps-run RSS with 50 processes (100 lines/s each), its own processes',
+      `${rss.toFixed(1)} MiB`,
+      `${m(
+        pair.map((p) => p.bare),
+        'rssMiB',
+      ).toFixed(1)} MiB bare Node relay`,
+      atMost(rss, 60, '≤ 60 MiB'),
+    ]);
+  }
+  if (wanted('ready')) {
+    for (const count of [1, 20]) {
+      const pair = await repeat(`ready web=${count}`, async () => ({
+        psRun: await readyTime({ via: 'ps-run', count, port: PORTS.ready }),
+        bare: await readyTime({ via: 'bare', count, port: PORTS.ready }),
+      }));
+      const mine = m(
+        pair.map((p) => p.psRun),
+        'ms',
+      );
+      const bare = m(
+        pair.map((p) => p.bare),
+        'ms',
+      );
+      const target = count === 20 ? atMost(mine / bare, 1.2, '≤ 1.2× bare', (x) => `${x.toFixed(2)}×`) : '(no target)';
+      rows.push([
+        `3. Ready time web=${count}, launch until every port accepts`,
+        `${ms(mine)} (${(mine / bare).toFixed(2)}×)`,
+        `${ms(bare)} bare Node spawner`,
+        target,
+      ]);
+    }
+  }
+  if (wanted('stop')) {
+    const plain = await repeat('stop web=20', () => stopTime({ count: 20, stubborn: false, timeoutS: 5, port: PORTS.stop }));
+    const after = m(plain, 'afterLastMs');
+    rows.push([
+      '4. Stop web=20 after SIGINT: ps-run gone after the last process',
+      ms(after),
+      `${ms(m(plain, 'totalMs'))} from SIGINT in all`,
+      atMost(after, 100, '≤ 100 ms'),
+    ]);
+    const stubborn = await repeat('stop stubborn', () => stopTime({ count: 4, stubborn: true, timeoutS: 1, port: PORTS.stop }));
+    const late = m(stubborn, 'afterTimeoutMs');
+    rows.push([
+      '   Stop with one process ignoring SIGTERM, -t 1: ps-run gone after the timeout',
+      ms(late),
+      `${ms(m(stubborn, 'totalMs'))} from SIGINT in all`,
+      atMost(late, 100, '≤ 100 ms'),
+    ]);
+    const left = sum(plain, 'left') + sum(stubborn, 'left');
+    rows.push([`   Processes left running after ps-run exited (all runs)`, String(left), '0', atMost(left, 0, '0')]);
+  }
+  if (wanted('restart')) {
+    const results = await repeat('restart', () => restartTime({ port: PORTS.restart }));
+    const back = m(results, 'ms');
+    rows.push([
+      '5. Restart: crash (exit 1) until the new instance accepts',
+      ms(back),
+      '100 ms first back-off delay',
+      atMost(back, 250, '≤ 250 ms'),
+    ]);
+  }
+  const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+  const dirty = execFileSync('git', ['status', '--porcelain', 'src'], { cwd: ROOT, encoding: 'utf8' }).trim() !== '';
+  const header = [
+    `Measured ${new Date().toISOString().slice(0, 10)} on ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}, ps-run at ${commit}${dirty ? ' with uncommitted changes in src/' : ''}.`,
+    `Medians of ${runs} runs; throughput runs last ${seconds} s. Reproduce with \`npm run bench\`.`,
+  ];
+  const table = formatTable(['Measure', 'ps-run', 'Limit, same run', 'Target'], rows);
+  const text = `# ps-run benchmark results\n\n${header.join('\n')}\n\n${table}\n`;
+  process.stdout.write(`\n${table}\n`);
+  if (!only) writeFileSync(path.join(ROOT, 'bench/RESULTS.md'), text);
+}
+
+await main();
