@@ -19,7 +19,13 @@ export interface ExportFlags extends ProjectFlags {
 export function runExport(format: string, dir: string, select: string[], flags: ExportFlags): number {
   findFormat(format);
   const project = loadProject({ ...flags, select });
-  const input = exportInput(project, { app: flags.app, user: flags.user, logDir: flags.log, image: flags.image, timeoutSeconds: flags.timeout });
+  const input = exportInput(project, {
+    app: flags.app,
+    user: flags.user,
+    logDir: flags.log,
+    image: flags.image,
+    timeoutSeconds: flags.timeout,
+  });
   const files = exportFiles(format, input);
   const result = writeExport(dir, input.app, format, files);
   for (const file of result.removed) process.stderr.write(`removed ${file} (written by an earlier export of ${input.app})\n`);
