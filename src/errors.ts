@@ -16,12 +16,22 @@ export class UsageError extends Error {
   readonly hint: string | undefined;
 
   constructor(message: string, details: UsageErrorDetails = {}) {
-    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    // Messages embed paths and values a user typed; escaping keeps them to the one line the CLI prints.
+    super(oneLine(message), details.cause === undefined ? undefined : { cause: details.cause });
     this.name = 'UsageError';
     this.file = details.file;
     this.line = details.line;
-    this.hint = details.hint;
+    this.hint = details.hint === undefined ? undefined : oneLine(details.hint);
   }
+}
+
+// Every C0/C1 control character but tab, and the Unicode line and paragraph separators.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029]/g;
+
+/** `text` with line breaks and other control characters written as escapes (`\n`, `\u001b`). */
+export function oneLine(text: string): string {
+  return text.replace(CONTROL, (c) => (c === '\n' ? '\\n' : c === '\r' ? '\\r' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
 }
 
 /** Quote text from a user's file so that it stays on one line in a message. */
