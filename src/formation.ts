@@ -24,6 +24,10 @@ export function parseFormation(items: readonly string[]): FormationSpec {
       }
       const name = match[1] as string;
       const count = match[2] === undefined ? 1 : Number(match[2]);
+      // Two counts for one type: whichever won, the other was silently dropped.
+      if (name === 'all' ? spec.all !== undefined : spec.counts.has(name)) {
+        throw new UsageError(`malformed formation ${quote(item)}: "${name}" is given twice`);
+      }
       if (name === 'all') spec.all = count;
       else spec.counts.set(name, count);
     }

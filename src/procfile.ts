@@ -10,7 +10,11 @@ export interface ProcfileEntry {
   line: number;
 }
 
-const ENTRY = /^([A-Za-z0-9_-]+):[ \t]*(.*)$/;
+// The command is everything after the colon, trimmed; checks below reject what `sh -c` could not take.
+const ENTRY = /^([A-Za-z0-9_-]+):([\s\S]*)$/;
+
+/** Names a formation gives a meaning of its own (`-m all=2`), so no process type may take them. */
+export const RESERVED_NAMES: readonly string[] = ['all'];
 
 export function parseProcfile(text: string, file = 'Procfile'): ProcfileEntry[] {
   const entries: ProcfileEntry[] = [];
@@ -32,6 +36,20 @@ export function parseProcfile(text: string, file = 'Procfile'): ProcfileEntry[] 
     const command = (match[2] as string).trim();
     if (command === '') {
       throw new UsageError(`${at(file, line)}process type "${name}" has no command`, { file, line });
+    }
+    if (RESERVED_NAMES.includes(name)) {
+      throw new UsageError(`${at(file, line)}"${name}" cannot name a process type: in a formation it means every type`, { file, line });
+    }
+    // A lone \r is a line break to some editors and not to us: the line would not be what the user sees.
+    if (command.includes('\r')) {
+      throw new UsageError(`${at(file, line)}carriage return (\\r) inside the line, in ${quote(trimmed)}`, {
+        file,
+        line,
+        hint: 'use \\n or \\r\\n line endings',
+      });
+    }
+    if (command.includes('\0')) {
+      throw new UsageError(`${at(file, line)}the command of "${name}" contains a NUL byte, which no command can take`, { file, line });
     }
     const first = seen.get(name);
     if (first !== undefined) {
