@@ -1,0 +1,349 @@
+// ReadinessTracker driven by a fake clock and fake probes: no network, no real time.
+import { describe, expect, it } from 'vitest';
+import type { InstancePlan } from '../../src/plan.js';
+import { parseReadySpecs } from '../../src/readiness/spec.js';
+import { ReadinessTracker, type ReadinessEvent } from '../../src/readiness/tracker.js';
+import type { Clock } from '../../src/supervisor/clock.js';
+
+/** Timers fire only when the test advances time. */
+class FakeClock implements Clock {
+  time = 50_000;
+  private nextId = 1;
+  private readonly timers = new Map<number, { at: number; callback: () => void }>();
+
+  now(): number {
+    return this.time;
+  }
+  setTimeout(callback: () => void, ms: number): unknown {
+    const id = this.nextId++;
+    this.timers.set(id, { at: this.time + ms, callback });
+    return id;
+  }
+  clearTimeout(handle: unknown): void {
+    this.timers.delete(handle as number);
+  }
+  get pending(): number {
+    return this.timers.size;
+  }
+  advance(ms: number): void {
+    const end = this.time + ms;
+    for (;;) {
+      let due: [number, { at: number; callback: () => void }] | undefined;
+      for (const entry of this.timers) if (entry[1].at <= end && (!due || entry[1].at < due[1].at)) due = entry;
+      if (!due) break;
+      this.timers.delete(due[0]);
+      this.time = Math.max(this.time, due[1].at);
+      due[1].callback();
+    }
+    this.time = end;
+  }
+}
+
+/** A probe whose every call waits until the test answers it. */
+class FakeProbe {
+  readonly calls: { args: unknown[]; answer: (ok: boolean) => void }[] = [];
+  readonly fn = (...args: unknown[]): Promise<boolean> =>
+    new Promise<boolean>((resolve) => {
+      this.calls.push({ args, answer: resolve });
+    });
+
+  /** Answers the latest call and lets the tracker react. */
+  async answer(ok: boolean): Promise<void> {
+    const call = this.calls.at(-1);
+    if (!call) throw new Error('the probe was not called');
+    call.answer(ok);
+    await settle();
+  }
+}
+
+/** Lets resolved promises run their callbacks (no time passes on the fake clock). */
+const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+function plan(name: string, port: number): InstancePlan {
+  const [type = name] = name.split('.');
+  return { name, type, index: 1, command: 'true', port, env: {} };
+}
+
+function setup(names: string[], ready: string[] = [], settleMs = 1000, pollMs = 100) {
+  const clock = new FakeClock();
+  const port = new FakeProbe();
+  const http = new FakeProbe();
+  const plans = names.map((name, i) => plan(name, 5000 + 100 * i));
+  const tracker = new ReadinessTracker(plans, parseReadySpecs(ready), {
+    clock,
+    settleMs,
+    pollMs,
+    portAccepts: port.fn as (port: number) => Promise<boolean>,
+    httpAnswers: http.fn as (port: number, path: string) => Promise<boolean>,
+  });
+  const events: ReadinessEvent[] = [];
+  tracker.on((event) => events.push(event));
+  const spawn = (name: string, pid = 100): void => tracker.handle({ kind: 'spawn', name, pid, port: tracker.states.get(name)!.plan.port });
+  const exit = (name: string, code: number | null, signal: NodeJS.Signals | null = null): void =>
+    tracker.handle({ kind: 'exit', name, code, signal, crashed: code !== 0 });
+  const print = (name: string, text: string, stream: 'stdout' | 'stderr' = 'stdout'): void => tracker.data(name, stream, Buffer.from(text));
+  return { clock, port, http, tracker, events, spawn, exit, print };
+}
+
+describe('ReadinessTracker: defaults', () => {
+  it('checks web with port and every other type with alive', () => {
+    const { tracker } = setup(['web.1', 'worker.1']);
+    expect(tracker.states.get('web.1')?.check).toEqual({ kind: 'port' });
+    expect(tracker.states.get('worker.1')?.check).toEqual({ kind: 'alive' });
+    expect([...tracker.states.values()].map((s) => s.status)).toEqual(['waiting', 'waiting']);
+    expect(tracker.allReady()).toBe(false);
+  });
+});
+
+describe('ReadinessTracker: port check', () => {
+  it('polls the port from spawn until it accepts, then is ready with the time since spawn', async () => {
+    const { clock, port, tracker, events, spawn } = setup(['web.1']);
+    expect(port.calls).toHaveLength(0);
+    spawn('web.1');
+    expect(port.calls.map((c) => c.args)).toEqual([[5000]]);
+    await port.answer(false);
+    expect(port.calls).toHaveLength(1);
+    clock.advance(99);
+    expect(port.calls).toHaveLength(1);
+    clock.advance(1);
+    expect(port.calls).toHaveLength(2);
+    await port.answer(false);
+    clock.advance(100);
+    expect(port.calls).toHaveLength(3);
+    clock.advance(17);
+    await port.answer(true);
+    expect(events).toEqual([{ kind: 'ready', name: 'web.1', port: 5000, check: 'port', afterMs: 217 }]);
+    expect(tracker.states.get('web.1')).toMatchObject({ status: 'ready', afterMs: 217, running: true });
+    expect(tracker.allReady()).toBe(true);
+    clock.advance(10_000);
+    expect(port.calls).toHaveLength(3);
+    expect(clock.pending).toBe(0);
+  });
+
+  it('waits for a slow probe before polling again (one probe at a time)', async () => {
+    const { clock, port, spawn } = setup(['web.1']);
+    spawn('web.1');
+    clock.advance(5000);
+    expect(port.calls).toHaveLength(1);
+    await port.answer(false);
+    clock.advance(100);
+    expect(port.calls).toHaveLength(2);
+  });
+
+  it('polls every 25 ms when no poll interval is given', async () => {
+    const clock = new FakeClock();
+    const port = new FakeProbe();
+    const tracker = new ReadinessTracker([plan('web.1', 7000)], new Map(), {
+      clock,
+      settleMs: 1000,
+      portAccepts: port.fn as (p: number) => Promise<boolean>,
+    });
+    tracker.handle({ kind: 'spawn', name: 'web.1', pid: 1, port: 7000 });
+    await port.answer(false);
+    clock.advance(24);
+    expect(port.calls).toHaveLength(1);
+    clock.advance(1);
+    expect(port.calls).toHaveLength(2);
+    expect(port.calls[1]?.args).toEqual([7000]);
+  });
+
+  it('fails when the process exits before its port is ready, and ignores a late answer', async () => {
+    const { port, tracker, events, spawn, exit } = setup(['web.1']);
+    spawn('web.1');
+    exit('web.1', 3);
+    expect(events).toEqual([{ kind: 'not-ready', name: 'web.1', check: 'port', reason: 'exited with code 3 before it was ready' }]);
+    await port.answer(true);
+    expect(events).toHaveLength(1);
+    expect(tracker.states.get('web.1')).toMatchObject({
+      status: 'failed',
+      running: false,
+      exitCode: 3,
+      reason: 'exited with code 3 before it was ready',
+    });
+  });
+
+  it('names the signal when the process is killed before it is ready', () => {
+    const { events, spawn, exit } = setup(['web.1']);
+    spawn('web.1');
+    exit('web.1', null, 'SIGKILL');
+    expect(events).toEqual([{ kind: 'not-ready', name: 'web.1', check: 'port', reason: 'was killed by SIGKILL before it was ready' }]);
+  });
+
+  it('re-arms on a restart: the old run is forgotten, the time counts from the new spawn', async () => {
+    const { clock, port, tracker, events, spawn, exit } = setup(['web.1']);
+    spawn('web.1', 1);
+    const first = port.calls[0]!;
+    exit('web.1', 1);
+    clock.advance(500);
+    spawn('web.1', 2);
+    expect(tracker.states.get('web.1')).toMatchObject({ status: 'waiting', running: true, reason: undefined });
+    first.answer(true);
+    await settle();
+    expect(events.filter((e) => e.kind === 'ready')).toEqual([]);
+    clock.advance(40);
+    await port.answer(true);
+    expect(events.at(-1)).toEqual({ kind: 'ready', name: 'web.1', port: 5000, check: 'port', afterMs: 40 });
+  });
+
+  it('does not fail a process that exits after it was ready', async () => {
+    const { port, tracker, events, spawn, exit } = setup(['web.1']);
+    spawn('web.1');
+    await port.answer(true);
+    exit('web.1', 1);
+    expect(events.map((e) => e.kind)).toEqual(['ready']);
+    expect(tracker.states.get('web.1')).toMatchObject({ status: 'ready', running: false, exitCode: 1 });
+  });
+});
+
+describe('ReadinessTracker: http check', () => {
+  it('asks the http probe with the port and path until it answers', async () => {
+    const { clock, port, http, events, spawn } = setup(['web.1', 'api.1'], ['api=http:/health']);
+    spawn('api.1');
+    expect(http.calls.map((c) => c.args)).toEqual([[5100, '/health']]);
+    expect(port.calls).toHaveLength(0);
+    await http.answer(false);
+    clock.advance(100);
+    clock.advance(30);
+    await http.answer(true);
+    expect(events).toEqual([{ kind: 'ready', name: 'api.1', port: 5100, check: 'http:/health', afterMs: 130 }]);
+  });
+
+  it('uses / for a bare http', () => {
+    const { http, spawn } = setup(['web.1'], ['web=http']);
+    spawn('web.1');
+    expect(http.calls[0]?.args).toEqual([5000, '/']);
+  });
+});
+
+describe('ReadinessTracker: alive check', () => {
+  it('is ready once the settle time has passed, not a millisecond before', () => {
+    const { clock, tracker, events, spawn } = setup(['worker.1'], [], 1000);
+    spawn('worker.1');
+    clock.advance(999);
+    expect(events).toEqual([]);
+    expect(tracker.allReady()).toBe(false);
+    clock.advance(1);
+    expect(events).toEqual([{ kind: 'ready', name: 'worker.1', port: 5000, check: 'alive', afterMs: 1000 }]);
+    expect(tracker.allReady()).toBe(true);
+  });
+
+  it('fails when the process exits within the settle time, even with code 0', () => {
+    const { clock, tracker, events, spawn, exit } = setup(['worker.1'], [], 1000);
+    spawn('worker.1');
+    clock.advance(300);
+    exit('worker.1', 0);
+    clock.advance(5000);
+    expect(events).toEqual([{ kind: 'not-ready', name: 'worker.1', check: 'alive', reason: 'exited with code 0 before it was ready' }]);
+    expect(tracker.states.get('worker.1')?.status).toBe('failed');
+  });
+
+  it('counts the settle time from the latest spawn after a restart', () => {
+    const { clock, events, spawn, exit } = setup(['worker.1'], [], 1000);
+    spawn('worker.1');
+    clock.advance(600);
+    exit('worker.1', 1);
+    spawn('worker.1');
+    clock.advance(600);
+    expect(events.filter((e) => e.kind === 'ready')).toEqual([]);
+    clock.advance(400);
+    expect(events.at(-1)).toEqual({ kind: 'ready', name: 'worker.1', port: 5000, check: 'alive', afterMs: 1000 });
+  });
+});
+
+describe('ReadinessTracker: exit check', () => {
+  it('is ready when the process exits with 0', () => {
+    const { clock, tracker, events, spawn, exit } = setup(['migrate.1'], ['migrate=exit']);
+    spawn('migrate.1');
+    clock.advance(2500);
+    expect(events).toEqual([]);
+    exit('migrate.1', 0);
+    expect(events).toEqual([{ kind: 'ready', name: 'migrate.1', port: 5000, check: 'exit', afterMs: 2500 }]);
+    expect(tracker.states.get('migrate.1')).toMatchObject({ status: 'ready', running: false, exitCode: 0 });
+  });
+
+  it('fails on a non-zero exit or a signal', () => {
+    const { events, spawn, exit } = setup(['a.1', 'b.1'], ['a=exit,b=exit']);
+    spawn('a.1');
+    spawn('b.1');
+    exit('a.1', 2);
+    exit('b.1', null, 'SIGTERM');
+    expect(events).toEqual([
+      { kind: 'not-ready', name: 'a.1', check: 'exit', reason: 'exited with code 2 before it was ready' },
+      { kind: 'not-ready', name: 'b.1', check: 'exit', reason: 'was killed by SIGTERM before it was ready' },
+    ]);
+  });
+});
+
+describe('ReadinessTracker: log check', () => {
+  it('matches a whole line, also when it arrives in pieces', () => {
+    const { clock, events, spawn, print } = setup(['worker.1'], ['worker=log:^ready to serve$']);
+    spawn('worker.1');
+    print('worker.1', 'booting\nnot ready to serve yet\nready');
+    clock.advance(70);
+    print('worker.1', ' to');
+    print('worker.1', ' serve');
+    expect(events).toEqual([]);
+    print('worker.1', '\nmore\n');
+    expect(events).toEqual([{ kind: 'ready', name: 'worker.1', port: 5000, check: 'log:^ready to serve$', afterMs: 70 }]);
+  });
+
+  it('matches a line split inside a multi-byte character', () => {
+    const { events, spawn, tracker } = setup(['worker.1'], ['worker=log:prêt']);
+    spawn('worker.1');
+    const bytes = Buffer.from('prêt\n');
+    tracker.data('worker.1', 'stdout', bytes.subarray(0, 3));
+    tracker.data('worker.1', 'stdout', bytes.subarray(3));
+    expect(events.map((e) => e.kind)).toEqual(['ready']);
+  });
+
+  it('reads stderr too, and keeps the two streams apart', () => {
+    const { events, spawn, print } = setup(['worker.1'], ['worker=log:^connected$']);
+    spawn('worker.1');
+    print('worker.1', 'conn', 'stdout');
+    print('worker.1', 'ected\n', 'stderr');
+    expect(events).toEqual([]);
+    print('worker.1', 'connected\n', 'stderr');
+    expect(events.map((e) => e.kind)).toEqual(['ready']);
+  });
+
+  it('matches an unfinished last line when the stream ends', () => {
+    const { events, spawn, print, tracker } = setup(['worker.1'], ['worker=log:^done$']);
+    spawn('worker.1');
+    print('worker.1', 'done');
+    expect(events).toEqual([]);
+    tracker.end('worker.1', 'stdout');
+    expect(events.map((e) => e.kind)).toEqual(['ready']);
+  });
+
+  it('ignores output of other processes, and output before the spawn', () => {
+    const { events, spawn, print } = setup(['worker.1', 'other.1'], ['worker=log:go']);
+    print('worker.1', 'go\n');
+    spawn('worker.1');
+    print('other.1', 'go\n');
+    expect(events).toEqual([]);
+  });
+
+  it('fires once, and not for a process that already failed', () => {
+    const { events, spawn, exit, print } = setup(['a.1', 'b.1'], ['a=log:go,b=log:go']);
+    spawn('a.1');
+    print('a.1', 'go\ngo\n');
+    print('a.1', 'go\n');
+    spawn('b.1');
+    exit('b.1', 1);
+    print('b.1', 'go\n');
+    expect(events.map((e) => `${e.kind} ${e.name}`)).toEqual(['ready a.1', 'not-ready b.1']);
+  });
+});
+
+describe('ReadinessTracker: listeners', () => {
+  it('stops telling a listener once it unsubscribes', () => {
+    const { clock, tracker, spawn } = setup(['worker.1'], [], 10);
+    const seen: string[] = [];
+    const off = tracker.on((event) => seen.push(event.name));
+    off();
+    spawn('worker.1');
+    clock.advance(10);
+    expect(seen).toEqual([]);
+    expect(tracker.allReady()).toBe(true);
+  });
+});
