@@ -1,5 +1,6 @@
 // The export formats by name, what each needs, and the checks shared by all. Pure.
 import { UsageError } from '../errors.js';
+import { exportRunit } from './runit.js';
 import { exportSupervisord } from './supervisord.js';
 import { exportSystemd } from './systemd.js';
 import type { ExportFile, ExportInput, Exporter } from './types.js';
@@ -14,6 +15,7 @@ export interface ExportFormat {
 export const FORMATS = {
   systemd: { exporter: exportSystemd, container: false, summary: '<app>.target and a <app>-<type>.<n>.service per instance' },
   supervisord: { exporter: exportSupervisord, container: false, summary: '<app>.conf: a program per instance, a group for the app' },
+  runit: { exporter: exportRunit, container: false, summary: 'a service directory per instance: run, env/, control/t, log/run' },
 } as const satisfies Record<string, ExportFormat>;
 
 export type FormatName = keyof typeof FORMATS;
