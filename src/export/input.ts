@@ -48,6 +48,11 @@ function checkLogDir(dir: string): string {
   return path.normalize(dir);
 }
 
+function checkImage(image: string): string {
+  if (!/^[^\s"'$]+$/.test(image)) throw new UsageError(`image ${quote(image)} is not an image reference (no spaces, quotes or "$")`);
+  return image;
+}
+
 /** Env-file variables with PORT and PS set last (overriding any in the files). */
 function withPortAndName(env: Env, port: number, name: string): Env {
   const result: Env = { ...env };
@@ -65,7 +70,7 @@ export function exportInput(project: PlannedProject, options: ExportOptions): Ex
     root: project.root,
     ...(options.user === undefined ? {} : { user: checkUser(options.user) }),
     ...(options.logDir === undefined ? {} : { logDir: checkLogDir(options.logDir) }),
-    ...(options.image === undefined ? {} : { image: options.image }),
+    ...(options.image === undefined ? {} : { image: checkImage(options.image) }),
     timeoutSeconds: options.timeoutSeconds,
     env,
     processes: project.entries.map((entry, position) => ({

@@ -1,5 +1,8 @@
 // The export formats by name, what each needs, and the checks shared by all. Pure.
 import { UsageError } from '../errors.js';
+import { exportCompose } from './compose.js';
+import { exportKubernetes } from './kubernetes.js';
+import { exportLaunchd } from './launchd.js';
 import { exportRunit } from './runit.js';
 import { exportSupervisord } from './supervisord.js';
 import { exportSystemd } from './systemd.js';
@@ -16,6 +19,9 @@ export const FORMATS = {
   systemd: { exporter: exportSystemd, container: false, summary: '<app>.target and a <app>-<type>.<n>.service per instance' },
   supervisord: { exporter: exportSupervisord, container: false, summary: '<app>.conf: a program per instance, a group for the app' },
   runit: { exporter: exportRunit, container: false, summary: 'a service directory per instance: run, env/, control/t, log/run' },
+  launchd: { exporter: exportLaunchd, container: false, summary: 'a <app>-<type>.<n>.plist per instance' },
+  compose: { exporter: exportCompose, container: true, summary: 'compose.yaml: a service per process type (needs --image)' },
+  kubernetes: { exporter: exportKubernetes, container: true, summary: '<app>.yaml: Secret, Deployments, Services (needs --image)' },
 } as const satisfies Record<string, ExportFormat>;
 
 export type FormatName = keyof typeof FORMATS;
