@@ -16,3 +16,7 @@ export { parseReadySpecs, parseReadyCheck, checkFor, describeCheck, type ReadyCh
 export { ReadinessTracker, type ReadinessState, type ReadinessEvent } from './readiness/tracker.js';
 export { portAccepts, httpAnswers } from './readiness/probes.js';
 export { findPortHolder, type PortHolder } from './port-holder.js';
+export { exportInput, safeAppName, type ExportOptions } from './export/input.js';
+export { exportFiles, findFormat, FORMATS, FORMAT_NAMES, type FormatName } from './export/registry.js';
+export { writeExport, type WriteResult } from './export/write.js';
+export type { ExportInput, ExportFile, ExportInstance, ExportProcess, Exporter } from './export/types.js';
