@@ -121,7 +121,7 @@ interface ValueOption {
 
 /** Every option that takes a value, of every command the program registers. */
 function valueOptions(): ValueOption[] {
-  const program = buildProgram({ exitCode: 0 }, () => undefined);
+  const program = buildProgram({ exitCode: 0, argv: [] }, () => undefined);
   const found: ValueOption[] = [];
   for (const command of program.commands as Command[]) {
     const positionals = command.registeredArguments
