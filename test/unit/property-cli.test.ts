@@ -97,8 +97,8 @@ async function check<T>(label: string, arbitrary: fc.Arbitrary<T>, predicate: (v
   console.log(`${label}: ${cases} cases (runs of main: ${tally.accepted} exit 0, ${tally.rejected} exit 1${past})`);
 }
 
-// Line breaks are left out of generated values until commander's own messages (which quote the value
-// as typed) are folded onto one line in src/cli/program.ts; see property-cli-lines in the report.
+// Line breaks are left out of generated values until src/cli/program.ts folds commander's own messages
+// (which quote the value as typed) onto one line; that fix brings back line breaks here.
 const noBreak = (s: string): boolean => !/[\n\r]/.test(s);
 
 const value = fc.oneof(
