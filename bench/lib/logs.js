@@ -126,7 +126,11 @@ export async function throughputViaPsRun({ seconds, producers = 4, port }) {
   const samples = [];
   let done = false;
   void run.exited.then(() => (done = true));
+  let own = [run.pid];
+  let cpu = 0;
   while (!done) {
+    if (samples.length % 20 === 0) own = ownProcesses(run.pid);
+    cpu = Math.max(cpu, cpuMs(own));
     samples.push({ at: nowNs(), size: fstatSync(fd).size });
     await sleep(5);
   }
@@ -138,7 +142,15 @@ export async function throughputViaPsRun({ seconds, producers = 4, port }) {
   const last = samples.filter((s) => s.at <= end).at(-1) ?? { at: start, size: 0 };
   const check = checkOutput(file, times, last.size);
   rmSync(dir, { recursive: true, force: true });
-  return { linesPerSec: check.counted / (msBetween(start, last.at) / 1000), damaged: check.damaged, lost: check.lost, left };
+  const total = times.reduce((sum, p) => sum + p.lines, 0);
+  return {
+    linesPerSec: check.counted / (msBetween(start, last.at) / 1000),
+    // CPU as last sampled before ps-run exited (up to 5 ms short), over every line it carried.
+    cpuUsPerLine: (cpu * 1000) / total,
+    damaged: check.damaged,
+    lost: check.lost,
+    left,
+  };
 }
 
 /** The same producers writing straight to one file (appending, as `>>` would): the physical limit. */

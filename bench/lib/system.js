@@ -7,7 +7,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const BIN = path.join(ROOT, 'bin/ps-run.js');
+/** The CLI under test; PS_RUN_BIN points the bench at another build (for before/after comparisons). */
+export const BIN = process.env.PS_RUN_BIN ?? path.join(ROOT, 'bin/ps-run.js');
 export const WORK = path.join(ROOT, 'bench/.work');
 const NODE = realpathSync(process.execPath);
 

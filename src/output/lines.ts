@@ -56,16 +56,32 @@ export function forEachLine(block: Buffer, each: (start: number, end: number) =>
   }
 }
 
-/** Copies `block` with `prefix` in front of every line, in one allocation. */
+/** Where each line of the block being prefixed ends; reused, so prefixing allocates only its output. */
+let ends = new Int32Array(1024);
+
+/**
+ * Copies `block` (whole lines, each ending in `\n`) with `prefix` in front of every line, in one
+ * allocation: one native scan for the newlines, then a byte loop for the short prefix (cheaper than a
+ * native call per line) and a native copy per line body.
+ */
 export function prefixLines(block: Buffer, prefix: Buffer): Buffer {
   let lines = 0;
-  for (let i = block.indexOf(NEWLINE); i !== -1; i = block.indexOf(NEWLINE, i + 1)) lines++;
-  const out = Buffer.allocUnsafe(block.length + lines * prefix.length);
+  for (let i = block.indexOf(NEWLINE); i !== -1; i = block.indexOf(NEWLINE, i + 1)) {
+    if (lines === ends.length) {
+      const grown = new Int32Array(lines * 2);
+      grown.set(ends);
+      ends = grown;
+    }
+    ends[lines++] = i + 1;
+  }
+  const width = prefix.length;
+  const out = Buffer.allocUnsafe(block.length + lines * width);
   let at = 0;
   let start = 0;
-  while (start < block.length) {
-    const end = block.indexOf(NEWLINE, start) + 1;
-    at += prefix.copy(out, at);
+  for (let k = 0; k < lines; k++) {
+    for (let j = 0; j < width; j++) out[at + j] = prefix[j] as number;
+    at += width;
+    const end = ends[k] as number;
     at += block.copy(out, at, start, end);
     start = end;
   }

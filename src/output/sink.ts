@@ -1,5 +1,7 @@
 // The one place log bytes leave ps-run: writes to a stream, reports back-pressure, and survives a
 // reader that went away (EPIPE) by reporting it once and dropping further output.
+// Blocks are written at once, not batched per event-loop turn: measured, batching cost 30% more CPU per
+// line, because pausing the children until `drain` lets their pipes fill, so each read brings 64 KiB.
 import type { Writable } from 'node:stream';
 
 export interface SinkEvents {
