@@ -119,8 +119,10 @@ export async function runSmoke(select: string[], words: string[], flags: SmokeFl
       fail({ name: event.name, reason: event.signal ? `was killed by ${event.signal}` : `crashed with code ${event.code}`, status });
     }
   });
+  let signalled: number | undefined;
   const dispose = onShutdownSignals({
     stop: (signal, status) => {
+      signalled = status;
       clearTimeout(timer);
       command?.stop(`received ${signal}`);
       supervisor.stop(`received ${signal}`, status);
@@ -139,10 +141,12 @@ export async function runSmoke(select: string[], words: string[], flags: SmokeFl
       process.stderr.write(failureReport(failure.name, failure.reason, tail.lines(failure.name)));
       return failure.status;
     }
+    if (signalled !== undefined) return signalled;
     if (summary !== undefined && status === 0) process.stdout.write(summary);
     return commandStatus ?? status;
   } finally {
     clearTimeout(timer);
+    tracker.dispose();
     watchdog.close();
     dispose();
   }

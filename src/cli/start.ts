@@ -15,7 +15,7 @@ export interface StartFlags extends LaunchFlags {
 }
 
 export async function runStart(select: string[], flags: StartFlags): Promise<number> {
-  const { project, supervisor, log, watchdog } = await launch(select, flags, {
+  const { project, supervisor, tracker, log, watchdog } = await launch(select, flags, {
     restart: flags.restart,
     maxRestarts: flags.maxRestarts,
     backoff: { initialMs: flags.backoff, maxMs: Math.max(flags.backoff, flags.backoffMax) },
@@ -30,6 +30,7 @@ export async function runStart(select: string[], flags: StartFlags): Promise<num
     supervisor.start();
     return await supervisor.done;
   } finally {
+    tracker.dispose();
     watchdog.close();
     dispose();
   }

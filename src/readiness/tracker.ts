@@ -35,6 +35,8 @@ export interface TrackerDeps {
 interface Run {
   generation: number;
   startedAt: number;
+  /** The pending settle or poll timer of this run. */
+  timer?: unknown;
   lines?: Map<StreamName, LineBuffer>;
 }
 
@@ -93,9 +95,9 @@ export class ReadinessTracker implements OutputListener {
     state.reason = undefined;
     const { check } = state;
     if (check.kind === 'log') run.lines = new Map();
-    else if (check.kind === 'alive')
-      this.deps.clock.setTimeout(() => this.isCurrent(name, run) && this.ready(name, run), this.deps.settleMs);
-    else if (check.kind === 'port' || check.kind === 'http') this.poll(name, run, check);
+    else if (check.kind === 'alive') {
+      run.timer = this.deps.clock.setTimeout(() => this.isCurrent(name, run) && this.ready(name, run), this.deps.settleMs);
+    } else if (check.kind === 'port' || check.kind === 'http') this.poll(name, run, check);
   }
 
   private poll(name: string, run: Run, check: Extract<ReadyCheck, { kind: 'port' | 'http' }>): void {
@@ -107,7 +109,7 @@ export class ReadinessTracker implements OutputListener {
       void answer.then((ok) => {
         if (!this.isCurrent(name, run)) return;
         if (ok) this.ready(name, run);
-        else this.deps.clock.setTimeout(probe, this.deps.pollMs ?? 25);
+        else run.timer = this.deps.clock.setTimeout(probe, this.deps.pollMs ?? 25);
       });
     };
     probe();
@@ -131,7 +133,7 @@ export class ReadinessTracker implements OutputListener {
     const state = this.states.get(name);
     const run = this.runs.get(name);
     if (!state || !run) return;
-    this.runs.delete(name);
+    this.forget(name, run);
     state.running = false;
     state.exitCode = code;
     state.exitSignal = signal;
@@ -144,6 +146,16 @@ export class ReadinessTracker implements OutputListener {
     state.status = 'failed';
     state.reason = signal !== null ? `was killed by ${signal} before it was ready` : `exited with code ${code} before it was ready`;
     this.emit({ kind: 'not-ready', name, check: describeCheck(state.check), reason: state.reason });
+  }
+
+  /** Stops every timer: nothing of the tracker may keep the process alive once the run is over. */
+  dispose(): void {
+    for (const [name, run] of this.runs) this.forget(name, run);
+  }
+
+  private forget(name: string, run: Run): void {
+    if (run.timer !== undefined) this.deps.clock.clearTimeout(run.timer);
+    this.runs.delete(name);
   }
 
   private isCurrent(name: string, run: Run): boolean {

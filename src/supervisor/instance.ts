@@ -36,8 +36,10 @@ export interface InstanceDeps {
 
 /** How often a group that is winding down is probed. */
 const PROBE_MS = 10;
-/** After SIGKILL, how long to wait for the group and the pipes before reporting the run over anyway. */
+/** After SIGKILL, how long to wait for the group before reporting the run over anyway. */
 const AFTER_KILL_MS = 2000;
+/** With the group gone, how long output still in flight from processes that left it may take. */
+const DRAIN_MS = 100;
 
 export class Instance {
   state: InstanceState = 'starting';
@@ -71,14 +73,15 @@ export class Instance {
     this.startedAt = deps.clock.now();
     let exit: Omit<ExitInfo, 'uptimeMs'> | undefined;
     let open = 0;
-    let finishing = false;
-    let fallback: unknown;
-    const finish = (): void => {
-      if (finishing || exit === undefined) return;
-      finishing = true;
-      if (fallback !== undefined) deps.clock.clearTimeout(fallback);
-      const ended = exit;
-      this.awaitGroupGone(() => this.finishRun(ended));
+    let groupGone = false;
+    let finished = false;
+    let drain: unknown;
+    // The run is over once the leader has exited, its group is gone, and its pipes are drained.
+    const finishIfOver = (): void => {
+      if (finished || exit === undefined || !groupGone || open > 0) return;
+      finished = true;
+      if (drain !== undefined) deps.clock.clearTimeout(drain);
+      this.finishRun(exit);
     };
     for (const name of ['stdout', 'stderr'] as const) {
       const stream = child[name];
@@ -87,7 +90,8 @@ export class Instance {
       stream.on('data', (chunk: Buffer) => deps.output.data(plan.name, name, chunk));
       stream.once('close', () => {
         deps.output.end(plan.name, name);
-        if (--open === 0) finish();
+        open--;
+        finishIfOver();
       });
     }
     child.on('error', (error) => {
@@ -100,17 +104,23 @@ export class Instance {
       // Whatever the leader left in its group is part of a run that is over.
       if (this.state === 'running' || this.state === 'starting') this.signal('SIGTERM');
       this.scheduleKill();
-      if (open === 0) {
-        finish();
-        return;
-      }
-      // Pipes held by a process that left the group must not hold the run open for ever.
-      fallback = deps.clock.setTimeout(() => {
-        fallback = undefined;
-        open = 0;
-        for (const s of [child.stdout, child.stderr]) s?.destroy();
-        finish();
-      }, deps.timeoutMs + AFTER_KILL_MS);
+      // Probe once the 'exit' dispatch is over: by then the leader is reaped and usually its group is empty.
+      queueMicrotask(() =>
+        this.awaitGroupGone(() => {
+          groupGone = true;
+          if (open > 0) {
+            // Pipes still open with the group gone are held by a process that left it (setsid):
+            // give what is in flight a moment, then stop waiting for them.
+            drain = deps.clock.setTimeout(() => {
+              drain = undefined;
+              for (const stream of [child.stdout, child.stderr]) stream?.destroy();
+              open = 0;
+              finishIfOver();
+            }, DRAIN_MS);
+          }
+          finishIfOver();
+        }),
+      );
     });
     if (child.pid === undefined) return;
     this.pid = child.pid;
