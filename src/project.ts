@@ -2,7 +2,7 @@
 // I/O before processes start; everything it calls is pure.
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { envFilesFor, mergeEnv, parseEnvFiles, readEnvFiles, type Env, type LoadedEnvFile } from './env.js';
+import { decodeUtf8, envFilesFor, mergeEnv, parseEnvFiles, readEnvFiles, type Env, type LoadedEnvFile } from './env.js';
 import { UsageError } from './errors.js';
 import { combineFormations, parseFormation, resolveFormation } from './formation.js';
 import { planInstances, type InstancePlan } from './plan.js';
@@ -50,15 +50,17 @@ export interface Project {
 }
 
 export function readProcfile(file: string): ProcfileEntry[] {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(file, 'utf8');
+    bytes = readFileSync(file);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new UsageError(`no Procfile at ${file}`, { hint: 'pass one with -f <path>' });
+    if (code === 'EISDIR') throw new UsageError(`Procfile ${file} is a directory`);
     throw new UsageError(`cannot read Procfile ${file}: ${code ?? String(error)}`, { cause: error });
   }
-  return parseProcfile(text, file);
+  // Decoded outside the try: bytes that are not UTF-8 are the file's mistake, with its own message.
+  return parseProcfile(decodeUtf8(bytes, file), file);
 }
 
 function checkDirectory(dir: string): void {

@@ -1,6 +1,7 @@
 // The commander program: every command registered in one visible place.
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { oneLine } from '../errors.js';
 import { registerCheck } from './check.js';
 import { registerExport } from './export.js';
 import type { CommandResult } from './result.js';
@@ -23,7 +24,16 @@ export function buildProgram(result: CommandResult, writeErr: (text: string) => 
     .configureOutput({
       writeErr,
       // Commander's own messages become one `ps-run:` line like every other user error.
-      outputError: (message, write) => write(`ps-run: ${message.replace(/^error: /, '').trimEnd()}\n`),
+      // Commander quotes what was typed (line breaks too) and puts "(Did you mean ...?)" on a line of its own.
+      outputError: (message, write) =>
+        write(
+          `ps-run: ${oneLine(
+            message
+              .replace(/^error: /, '')
+              .trimEnd()
+              .replace(/\n(?=\(Did you mean)/, ' '),
+          )}\n`,
+        ),
     })
     .addHelpText(
       'after',
