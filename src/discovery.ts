@@ -1,7 +1,7 @@
 // Service discovery between process types (twelve-factor backing services by URL), and `${NAME}`
 // references in env files that use it. Pure.
 import { parse } from 'dotenv';
-import type { Env, LoadedEnvFile } from './env.js';
+import { scanEnvText, type Env, type LoadedEnvFile } from './env.js';
 import { UsageError, at, quote } from './errors.js';
 import type { ProcfileEntry } from './procfile.js';
 import { portFor } from './plan.js';
@@ -32,16 +32,10 @@ export function discoveryEnv(
 const REFERENCE = /\$\$\{|\$\{([^}]*)\}/g;
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** Where `key` is last defined in an env file's text: its line, and the quote its value opens with. */
+/** Where `key` is last defined in an env file's text (as dotenv reads it): its line, and the quote its value opens with. */
 function locate(text: string, key: string): { line: number; quote: string } {
-  const lines = text.split('\n');
-  const escaped = key.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&');
-  const definition = new RegExp(`^\\s*(?:export\\s+)?${escaped}\\s*(?:=|:\\s)\\s*(['"\`]?)`);
-  for (let i = lines.length - 1; i >= 0; i--) {
-    const match = definition.exec(lines[i] ?? '');
-    if (match) return { line: i + 1, quote: match[1] ?? '' };
-  }
-  return { line: 1, quote: '' };
+  const assignment = scanEnvText(text).findLast((a) => a.key === key);
+  return { line: assignment?.line ?? 1, quote: assignment?.raw.trimStart()[0] ?? '' };
 }
 
 /**
