@@ -1,0 +1,109 @@
+// LineBuffer (whole lines out, partial lines held, over-long lines cut) and prefixLines.
+import { describe, expect, it } from 'vitest';
+import { forEachLine, LineBuffer, MAX_LINE_BYTES, prefixLines } from '../../src/output/lines.js';
+
+const b = (text: string): Buffer => Buffer.from(text);
+const text = (block: Buffer | null): string | null => (block === null ? null : block.toString());
+
+describe('LineBuffer', () => {
+  it('passes a chunk of whole lines through as one block', () => {
+    expect(text(new LineBuffer().push(b('a\nbb\n')))).toBe('a\nbb\n');
+  });
+
+  it('holds a partial line until its newline arrives', () => {
+    const lines = new LineBuffer();
+    expect(lines.push(b('hel'))).toBeNull();
+    expect(lines.pendingBytes).toBe(3);
+    expect(text(lines.push(b('lo\nwor')))).toBe('hello\n');
+    expect(lines.pendingBytes).toBe(3);
+    expect(text(lines.push(b('ld\n')))).toBe('world\n');
+    expect(lines.pendingBytes).toBe(0);
+  });
+
+  it('joins a line split over many chunks, byte by byte', () => {
+    const lines = new LineBuffer();
+    const out: string[] = [];
+    for (const byte of b('one\ntwo\nthree\n')) {
+      const block = lines.push(Buffer.from([byte]));
+      if (block) out.push(block.toString());
+    }
+    expect(out.join('')).toBe('one\ntwo\nthree\n');
+  });
+
+  it('keeps a multi-byte character split between chunks intact', () => {
+    const euro = b('€\n');
+    const lines = new LineBuffer();
+    expect(lines.push(euro.subarray(0, 1))).toBeNull();
+    expect(text(lines.push(euro.subarray(1)))).toBe('€\n');
+  });
+
+  it('flushes the unfinished last line at end of stream, with a newline', () => {
+    const lines = new LineBuffer();
+    lines.push(b('done\nno newline'));
+    expect(text(lines.flush())).toBe('no newline\n');
+    expect(lines.flush()).toBeNull();
+  });
+
+  it('flushes nothing when the stream ended on a newline', () => {
+    const lines = new LineBuffer();
+    lines.push(b('x\n'));
+    expect(lines.flush()).toBeNull();
+  });
+
+  it('cuts a line that never ends at the bound, so memory stays bounded', () => {
+    const lines = new LineBuffer(8);
+    expect(lines.push(b('abcde'))).toBeNull();
+    expect(text(lines.push(b('fghij')))).toBe('abcdefghij\n');
+    expect(lines.pendingBytes).toBe(0);
+    expect(text(lines.push(b('k\n')))).toBe('k\n');
+  });
+
+  it('cuts an over-long tail after the whole lines of the same chunk', () => {
+    const lines = new LineBuffer(4);
+    expect(text(lines.push(b('ok\n123456')))).toBe('ok\n123456\n');
+    expect(lines.pendingBytes).toBe(0);
+  });
+
+  it('holds at most MAX_LINE_BYTES by default', () => {
+    const lines = new LineBuffer();
+    expect(lines.push(Buffer.alloc(MAX_LINE_BYTES - 1, 120))).toBeNull();
+    const block = lines.push(b('yy'));
+    expect(block?.length).toBe(MAX_LINE_BYTES + 2);
+    expect(lines.pendingBytes).toBe(0);
+  });
+});
+
+describe('forEachLine', () => {
+  it('reports each line without its newline', () => {
+    const block = b('a\n\nccc\n');
+    const seen: string[] = [];
+    forEachLine(block, (start, end) => seen.push(block.toString('utf8', start, end)));
+    expect(seen).toEqual(['a', '', 'ccc']);
+  });
+});
+
+describe('prefixLines', () => {
+  it('puts the prefix in front of every line', () => {
+    expect(prefixLines(b('a\nbb\n\n'), b('> ')).toString()).toBe('> a\n> bb\n> \n');
+  });
+
+  it('handles blocks with more lines than its position table starts with', () => {
+    const block = b('x\n'.repeat(5000));
+    const out = prefixLines(block, b('p|'));
+    expect(out.toString()).toBe('p|x\n'.repeat(5000));
+  });
+
+  it('gives the same bytes as a naive prefixing of each line (binary-safe)', () => {
+    const bytes = Buffer.from(Array.from({ length: 3000 }, (_, i) => (i * 37) % 256));
+    const block = Buffer.concat([bytes, b('\n')]);
+    const prefix = b('\u001b[36m12:00:00 web.1 |\u001b[39m ');
+    const expected = Buffer.concat(
+      block
+        .toString('latin1')
+        .split('\n')
+        .slice(0, -1)
+        .map((line) => Buffer.concat([prefix, Buffer.from(`${line}\n`, 'latin1')])),
+    );
+    expect(prefixLines(block, prefix).equals(expected)).toBe(true);
+  });
+});
