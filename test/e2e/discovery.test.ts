@@ -1,5 +1,7 @@
 // Service discovery (PS_RUN_<TYPE>_PORT/_URL) and `${NAME}` references in env files, as the processes
-// and the smoke command see them. Ports 34200-34999.
+// and the smoke command see them. Ports 32700-32767 (and 34400-34999, where nothing binds or is probed).
+// Servers bind below 32768, where this kernel's ephemeral ports (32768-60999) begin: a readiness probe's
+// own client port must never be the port a test's server is about to bind.
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FIXTURES, MARK, exitWithin, fixture, logLines, makeApp, pidsWithEnv, runTracker, type Run } from './helpers.js';
@@ -33,13 +35,13 @@ describe('discovery variables', () => {
     const app = makeApp({
       Procfile: ['web', 'web-api', 'clock'].map((type) => `${type}: ${fixture('env.js', DISCOVERY.join(' '))}`).join('\n') + '\n',
     });
-    const run = tracker.start(['start', 'web=2', 'web-api', '-p', '34200', '--port-step', '10'], { cwd: app });
+    const run = tracker.start(['start', 'web=2', 'web-api', '-p', '32720', '--port-step', '10'], { cwd: app });
     for (const name of ['web.1', 'web.2', 'web-api.1']) await run.waitFor(new RegExp(`${name.replace('.', '\\.')}\\s+\\| env done`));
     const expected = {
-      PS_RUN_WEB_PORT: '34200',
-      PS_RUN_WEB_URL: 'http://127.0.0.1:34200',
-      PS_RUN_WEB_API_PORT: '34210',
-      PS_RUN_WEB_API_URL: 'http://127.0.0.1:34210',
+      PS_RUN_WEB_PORT: '32720',
+      PS_RUN_WEB_URL: 'http://127.0.0.1:32720',
+      PS_RUN_WEB_API_PORT: '32730',
+      PS_RUN_WEB_API_URL: 'http://127.0.0.1:32730',
       // clock is not in the formation: no variables for it.
       PS_RUN_CLOCK_PORT: '<unset>',
       PS_RUN_CLOCK_URL: '<unset>',
@@ -77,12 +79,12 @@ describe('${NAME} references in env files', () => {
       '.env': `${ENV}\n`,
       '.env.local': 'FROM_LOCAL=web at ${PS_RUN_WEB_PORT}\n',
     });
-    const run = tracker.start(['start', '-e', '.env,.env.local', '-p', '34300', '--port-step', '10'], {
+    const run = tracker.start(['start', '-e', '.env,.env.local', '-p', '32740', '--port-step', '10'], {
       cwd: app,
       env: { INHERITED_DIR: '/srv/inherited' },
     });
     expect(await exitWithin(run)).toBe(0);
-    expect(printed(run)).toEqual({ 'api.1': EXPECTED(34300), 'web.1': EXPECTED(34300) });
+    expect(printed(run)).toEqual({ 'api.1': EXPECTED(32740), 'web.1': EXPECTED(32740) });
     expect(pidsWithEnv(MARK, run.mark)).toEqual([]);
   });
 
@@ -95,12 +97,12 @@ describe('${NAME} references in env files', () => {
     const printer = `node ${path.join(FIXTURES, 'print-env.js')} ${NAMES.join(' ')} PS_RUN_API_PORT PS_RUN_WEB_URL`;
     const fetcher = `node -e 'fetch(process.env.API_URL).then((r) => r.text()).then((t) => console.log("API answered " + t.trim()))'`;
     const run = tracker.start(
-      ['smoke', '-e', '.env,.env.local', '-p', '34350', '--port-step', '10', '--ready', 'api=port', '--', `${printer} && ${fetcher}`],
+      ['smoke', '-e', '.env,.env.local', '-p', '32700', '--port-step', '10', '--ready', 'api=port', '--', `${printer} && ${fetcher}`],
       { cwd: app, env: { INHERITED_DIR: '/srv/inherited' } },
     );
     expect(await exitWithin(run)).toBe(0);
     const vars = Object.values(printed(run)).find((v) => 'API_URL' in v);
-    expect(vars).toEqual({ ...EXPECTED(34350), PS_RUN_API_PORT: '34350', PS_RUN_WEB_URL: 'http://127.0.0.1:34360' });
+    expect(vars).toEqual({ ...EXPECTED(32700), PS_RUN_API_PORT: '32700', PS_RUN_WEB_URL: 'http://127.0.0.1:32710' });
     expect(run.stdout).toMatch(/\| API answered api\.1 \/v1$/m);
     expect(pidsWithEnv(MARK, run.mark)).toEqual([]);
   });

@@ -1,5 +1,7 @@
 // `--log-format json` on start, smoke and run: every stdout line is one JSON object with time, process,
-// stream and line, whatever the processes print. Ports 33600-34199.
+// stream and line, whatever the processes print. Ports 32600-32699 (and 33600, where nothing binds).
+// Servers bind below 32768, where this kernel's ephemeral ports (32768-60999) begin: a readiness probe's
+// own client port must never be the port a test's server is about to bind.
 import { afterEach, describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { FIXTURES, MARK, exitWithin, fixture, makeApp, pidsWithEnv, runTracker } from './helpers.js';
@@ -80,18 +82,18 @@ describe('--log-format json', () => {
 
   it('start: the ready line is an entry too', async () => {
     const app = makeApp({ Procfile: `web: ${fixture('server.js')}\n` });
-    const run = tracker.start(['start', '-p', '33650', '--log-format', 'json'], { cwd: app });
-    await run.waitFor(/"line":"web\.1 ready on port 33650 after \d+ ms \(port\)"/);
+    const run = tracker.start(['start', '-p', '32600', '--log-format', 'json'], { cwd: app });
+    await run.waitFor(/"line":"web\.1 ready on port 32600 after \d+ ms \(port\)"/);
     run.signal('SIGTERM');
     expect(await exitWithin(run)).toBe(143);
     const all = entries(run.stdout);
-    expect(all).toContainEqual(expect.objectContaining({ process: 'web.1', stream: 'stdout', line: 'listening 33650 web.1' }));
+    expect(all).toContainEqual(expect.objectContaining({ process: 'web.1', stream: 'stdout', line: 'listening 32600 web.1' }));
     expect(pidsWithEnv(MARK, run.mark)).toEqual([]);
   });
 
   it('smoke: every stdout line parses on success, the summary included', async () => {
     const app = makeApp({ Procfile: `web: ${fixture('server.js')}\nweird: ${fixture('weird-output.js')}\n` });
-    const run = tracker.start(['smoke', '-p', '33700', '--port-step', '10', '--ready', 'weird=exit', '--log-format', 'json'], {
+    const run = tracker.start(['smoke', '-p', '32620', '--port-step', '10', '--ready', 'weird=exit', '--log-format', 'json'], {
       cwd: app,
       env: { LONG: String(LONG) },
     });
@@ -102,7 +104,7 @@ describe('--log-format json', () => {
 
   it("smoke: the command's output is framed under its name", async () => {
     const app = makeApp({ Procfile: `web: ${fixture('server.js')}\n` });
-    const run = tracker.start(['smoke', '-p', '33750', '--log-format', 'json', '--', 'node', WEIRD], {
+    const run = tracker.start(['smoke', '-p', '32640', '--log-format', 'json', '--', 'node', WEIRD], {
       cwd: app,
       env: { LONG: String(LONG) },
     });
@@ -117,7 +119,7 @@ describe('--log-format json', () => {
 
   it('smoke: on failure stdout stays JSON and the report goes to stderr', async () => {
     const app = makeApp({ Procfile: `web: ${fixture('server.js')}\nbad: ${fixture('noisy-crash.js')}\n` });
-    const run = tracker.start(['smoke', '-p', '33800', '--port-step', '10', '--log-format', 'json'], { cwd: app, env: { LINES: '3' } });
+    const run = tracker.start(['smoke', '-p', '32660', '--port-step', '10', '--log-format', 'json'], { cwd: app, env: { LINES: '3' } });
     expect(await exitWithin(run)).toBe(7);
     const all = entries(run.stdout);
     expect(all.filter((e) => e.process === 'bad.1').map((e) => e.line)).toEqual(

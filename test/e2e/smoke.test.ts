@@ -1,5 +1,7 @@
 // `ps-run smoke`: pass, fail fast, time out, run a command, and leave nothing behind, against real
-// processes. Ports 32000-32999.
+// processes. Ports 32000-32299.
+// Servers bind below 32768, where this kernel's ephemeral ports (32768-60999) begin: a readiness probe's
+// own client port must never be the port a test's server is about to bind.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -56,11 +58,11 @@ function failure(run: Run): { first: string; tail: string[] } {
 
 describe('ps-run smoke: without a command', () => {
   it('passes on a healthy formation: summary table, exit 0, nothing left running', async () => {
-    const app = makeApp({ Procfile: `web: ${fixture('server.js')}\nworker: ${fixture('idle.js')}\n` });
+    const app = makeApp({ Procfile: `web: ${fixture('server.js')}\nworker: ${fixture('env.js', 'PS_RUN_SESSION')}\n` });
     const run = tracker.start(['smoke', '-p', '32000', '--port-step', '10', '--settle', '0.3'], { cwd: app });
-    await run.waitFor('idle worker.1');
-    const session = sessionOf(run.mark);
     expect(await exitWithin(run)).toBe(0);
+    const [, session] = /worker\.1 +\| PS_RUN_SESSION=(\S+)$/m.exec(run.stdout) ?? [];
+    expect(session).toMatch(/^\w+$/);
     const lines = logLines(run.stdout);
     expect(lines).toContainEqual(expect.stringMatching(/^system\s+\| web\.1 ready on port 32000 after \d+ ms \(port\)$/));
     expect(lines).toContainEqual(expect.stringMatching(/^system\s+\| worker\.1 ready on port 32010 after \d+ ms \(alive\)$/));
@@ -78,7 +80,13 @@ describe('ps-run smoke: without a command', () => {
 
   it('SIGKILLs a process that ignores SIGTERM after --kill-timeout, and still passes', async () => {
     const app = makeApp({ Procfile: `web: ${fixture('server.js')}\nstubborn: ${fixture('stubborn.js')}\n` });
-    const run = tracker.start(['smoke', '-p', '32500', '--port-step', '10', '--settle', '0.2', '--kill-timeout', '1'], { cwd: app });
+    // Ready once it says so: it ignores SIGTERM from then on.
+    const run = tracker.start(
+      ['smoke', '-p', '32020', '--port-step', '10', '--ready', 'stubborn=log:^stubborn pid', '--kill-timeout', '1'],
+      {
+        cwd: app,
+      },
+    );
     expect(await exitWithin(run)).toBe(0);
     expect(run.stdout).toMatch(/ignoring SIGTERM/);
     expect(run.stdout).toMatch(/sending SIGKILL to stubborn\.1/);
@@ -86,8 +94,8 @@ describe('ps-run smoke: without a command', () => {
   });
 
   it.each([
-    ['', '32050', []],
-    [' (also with a long --settle)', '32700', ['--settle', '40']],
+    ['', '32040', []],
+    [' (also with a long --settle)', '32060', ['--settle', '40']],
   ])('fails fast when a process crashes at start%s: its exit code, one reason line, its last 20 lines', async (_what, port, more) => {
     const app = makeApp({ Procfile: `web: ${fixture('server.js')}\nbad: ${fixture('noisy-crash.js')}\n` });
     const started = Date.now();
@@ -110,7 +118,7 @@ describe('ps-run smoke: without a command', () => {
   it('fails at the timeout when a port is never bound: exit 1, the reason, the last lines', async () => {
     const app = makeApp({ Procfile: `web: ${fixture('idle.js')}\n` });
     const started = Date.now();
-    const run = tracker.start(['smoke', '-p', '32100', '--timeout', '2'], { cwd: app });
+    const run = tracker.start(['smoke', '-p', '32080', '--timeout', '2'], { cwd: app });
     expect(await exitWithin(run, 30_000)).toBe(1);
     // It cannot give up before the timeout; how long after is the machine's business.
     expect(Date.now() - started).toBeGreaterThanOrEqual(2000);
@@ -123,10 +131,19 @@ describe('ps-run smoke: without a command', () => {
 
   it('does not leave behind a process that left its process group', async () => {
     const app = makeApp({ Procfile: `web: ${fixture('server.js')}\ndaemon: ${fixture('daemonize.js')}\n` });
-    const run = tracker.start(['smoke', '-p', '32450', '--port-step', '10', '--settle', '0.3'], { cwd: app });
-    const [, pid] = await run.waitFor(/daemon pid (\d+)/);
-    expect(isAlive(Number(pid))).toBe(true);
+    const pidfile = path.join(app, 'daemon.pid');
+    // The command proves the daemon is alive while the app runs (process.kill(pid, 0) throws if not).
+    const check = `const pid = Number(require("fs").readFileSync(process.env.PIDFILE, "utf8")); process.kill(pid, 0); console.log("daemon " + pid + " alive")`;
+    const run = tracker.start(
+      ['smoke', '-p', '32100', '--port-step', '10', '--ready', 'daemon=log:^daemon pid', '--', 'node', '-e', check],
+      {
+        cwd: app,
+        env: { PIDFILE: pidfile },
+      },
+    );
     expect(await exitWithin(run)).toBe(0);
+    const [, pid] = /daemon (\d+) alive/.exec(run.stdout) ?? [];
+    expect(pid).toBe(readFileSync(pidfile, 'utf8'));
     await expectNothingLeft(run);
     expect(isAlive(Number(pid))).toBe(false);
   });
@@ -138,10 +155,10 @@ describe('ps-run smoke: with a command', () => {
 
   it('runs it once everything is ready, under its own name, and exits with its status 0', async () => {
     const app = makeApp({ Procfile: `web: ${fixture('server.js')}\n` });
-    const run = tracker.start(['smoke', '-p', '32150', '--', 'node', '-e', FETCH], { cwd: app, env: { STATUS: '0' } });
+    const run = tracker.start(['smoke', '-p', '32120', '--', 'node', '-e', FETCH], { cwd: app, env: { STATUS: '0' } });
     expect(await exitWithin(run)).toBe(0);
     const lines = logLines(run.stdout);
-    const ready = lines.findIndex((line) => /^system\s+\| web\.1 ready on port 32150/.test(line));
+    const ready = lines.findIndex((line) => /^system\s+\| web\.1 ready on port 32120/.test(line));
     const running = lines.findIndex((line) => /^system\s+\| running node \(pid \d+\): everything is ready$/.test(line));
     expect(ready).not.toBe(-1);
     expect(running).toBeGreaterThan(ready);
@@ -152,7 +169,7 @@ describe('ps-run smoke: with a command', () => {
 
   it('exits with a non-zero status of the command, after stopping everything', async () => {
     const app = makeApp({ Procfile: `web: ${fixture('server.js')}\n` });
-    const run = tracker.start(['smoke', '-p', '32200', '--', 'node', '-e', FETCH], { cwd: app, env: { STATUS: '42' } });
+    const run = tracker.start(['smoke', '-p', '32140', '--', 'node', '-e', FETCH], { cwd: app, env: { STATUS: '42' } });
     expect(await exitWithin(run)).toBe(42);
     expect(run.stdout).toContain('got web.1 /probe');
     expect(run.stderr).not.toContain('smoke failed');
@@ -161,9 +178,9 @@ describe('ps-run smoke: with a command', () => {
 
   it('runs one word after -- as shell text', async () => {
     const app = makeApp({ Procfile: `web: ${fixture('server.js')}\n` });
-    const run = tracker.start(['smoke', '-p', '32550', '--', 'echo "web at $PS_RUN_WEB_PORT"; exit 5'], { cwd: app });
+    const run = tracker.start(['smoke', '-p', '32160', '--', 'echo "web at $PS_RUN_WEB_PORT"; exit 5'], { cwd: app });
     expect(await exitWithin(run)).toBe(5);
-    expect(run.stdout).toContain('| web at 32550');
+    expect(run.stdout).toContain('| web at 32160');
     await expectNothingLeft(run);
   });
 
@@ -171,7 +188,7 @@ describe('ps-run smoke: with a command', () => {
     const app = makeApp({ Procfile: `web: ${fixture('server.js')}\nworker: ${fixture('exit-on-file.js')}\n` });
     const trigger = path.join(app, 'trigger');
     const command = `require("fs").writeFileSync(${JSON.stringify(trigger)}, ""); console.log("triggered"); setInterval(() => {}, 1000)`;
-    const run = tracker.start(['smoke', '-p', '32250', '--port-step', '10', '--settle', '0.2', '--', 'node', '-e', command], {
+    const run = tracker.start(['smoke', '-p', '32180', '--port-step', '10', '--settle', '0.2', '--', 'node', '-e', command], {
       cwd: app,
       env: { TRIGGER: trigger },
     });
@@ -186,7 +203,7 @@ describe('ps-run smoke: with a command', () => {
 describe('ps-run smoke: signals', () => {
   it('SIGTERM while waiting for readiness: exit 143, nothing left, not even a SIGTERM-proof process', async () => {
     const app = makeApp({ Procfile: `web: ${fixture('idle.js')}\nstubborn: ${fixture('stubborn.js')}\n` });
-    const run = tracker.start(['smoke', '-p', '32300', '--port-step', '10', '--timeout', '60', '--kill-timeout', '1'], { cwd: app });
+    const run = tracker.start(['smoke', '-p', '32200', '--port-step', '10', '--timeout', '60', '--kill-timeout', '1'], { cwd: app });
     await run.waitFor('idle web.1');
     await run.waitFor('stubborn pid');
     const session = sessionOf(run.mark);
@@ -198,7 +215,7 @@ describe('ps-run smoke: signals', () => {
 
   it('SIGTERM while the command runs: exit 143, the command and the formation stopped', async () => {
     const app = makeApp({ Procfile: `web: ${fixture('server.js')}\n` });
-    const run = tracker.start(['smoke', '-p', '32350', '--', 'node', '-e', 'console.log("command up"); setInterval(() => {}, 1000)'], {
+    const run = tracker.start(['smoke', '-p', '32220', '--', 'node', '-e', 'console.log("command up"); setInterval(() => {}, 1000)'], {
       cwd: app,
     });
     await run.waitFor('command up');
@@ -209,7 +226,7 @@ describe('ps-run smoke: signals', () => {
 
   it('SIGINT while the command runs: exit 130, nothing left', async () => {
     const app = makeApp({ Procfile: `web: ${fixture('server.js')}\n` });
-    const run = tracker.start(['smoke', '-p', '32400', '--', 'node', '-e', 'console.log("command up"); setInterval(() => {}, 1000)'], {
+    const run = tracker.start(['smoke', '-p', '32240', '--', 'node', '-e', 'console.log("command up"); setInterval(() => {}, 1000)'], {
       cwd: app,
     });
     await run.waitFor('command up');
@@ -222,7 +239,7 @@ describe('ps-run smoke: signals', () => {
 describe('ps-run smoke: mistakes', () => {
   it('an empty formation is a one-line error', async () => {
     const app = makeApp({ Procfile: `web: ${fixture('server.js')}\n` });
-    const run = tracker.start(['smoke', '-p', '32600', '-m', 'web=0'], { cwd: app });
+    const run = tracker.start(['smoke', '-p', '32260', '-m', 'web=0'], { cwd: app });
     expect(await exitWithin(run)).toBe(1);
     expect(stderrLines(run)).toEqual(['ps-run: the formation selects no process to smoke-test']);
     await expectNothingLeft(run);
@@ -230,12 +247,12 @@ describe('ps-run smoke: mistakes', () => {
 
   it('a port already in use is a one-line error, and nothing starts', async () => {
     const app = makeApp({ Procfile: `web: ${fixture('server.js')}\n` });
-    const holder = tracker.start(['start', '-p', '32650'], { cwd: app });
-    await holder.waitFor('listening 32650');
-    const run = tracker.start(['smoke', '-p', '32650'], { cwd: app });
+    const holder = tracker.start(['start', '-p', '32280'], { cwd: app });
+    await holder.waitFor('listening 32280');
+    const run = tracker.start(['smoke', '-p', '32280'], { cwd: app });
     expect(await exitWithin(run)).toBe(1);
     expect(stderrLines(run)).toHaveLength(1);
-    expect(run.stderr).toMatch(/^ps-run: port 32650 for web\.1 is already in use/);
+    expect(run.stderr).toMatch(/^ps-run: port 32280 for web\.1 is already in use/);
     expect(run.stdout).toBe('');
     holder.signal('SIGTERM');
     expect(await exitWithin(holder)).toBe(143);
