@@ -108,7 +108,9 @@ export async function launch(select: string[], flags: LaunchFlags, options: Laun
   supervisor.pipeOutput(teeOutput(log.writer, ...(logChecks ? [tracker] : []), ...(options.alsoOutput ?? [])));
   supervisor.on((event) => {
     log.writer.system(describeEvent(event));
-    tracker.handle(event);
+    // Once stopping, nobody waits for readiness any more: no late "ready" lines.
+    if (event.kind === 'stopping') tracker.dispose();
+    else tracker.handle(event);
   });
   tracker.on((event) => log.writer.system(describeEvent(event)));
   return { project, supervisor, tracker, log, watchdog, session };

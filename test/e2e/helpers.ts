@@ -45,14 +45,15 @@ export function psRun(args: string[], options: { cwd?: string; env?: NodeJS.Proc
     stderr += d.toString();
     notify();
   });
+  let closed = false;
   const exited = new Promise<number>((resolve) =>
     child.once('close', (code, signal) => {
+      // Set before notifying, so a waiter gives up at once when ps-run ended without the pattern.
+      closed = true;
       notify();
       resolve(code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0));
     }),
   );
-  let closed = false;
-  void exited.then(() => (closed = true));
   return {
     child,
     get stdout() {
