@@ -10,7 +10,6 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 /** The CLI under test; PS_RUN_BIN points the bench at another build (for before/after comparisons). */
 export const BIN = process.env.PS_RUN_BIN ?? path.join(ROOT, 'bin/ps-run.js');
 export const WORK = path.join(ROOT, 'bench/.work');
-const NODE = realpathSync(process.execPath);
 
 /** CLOCK_MONOTONIC in ns, the clock the C workloads stamp their times with. */
 export const nowNs = () => process.hrtime.bigint();
@@ -29,13 +28,19 @@ export async function waitUntil(condition, { timeoutMs = 10_000, everyMs = 1, wh
   }
 }
 
-/** Whether 127.0.0.1:port accepts a connection (closed at once). */
+/**
+ * Whether 127.0.0.1:port accepts a connection (closed at once). The bench's ports lie in Linux's
+ * ephemeral range, so a probe of a port nobody listens on can connect to itself (TCP simultaneous
+ * open, local port = remote port); that is not a listener, and it would hold the port against the
+ * server, so it counts as "not accepting".
+ */
 export function portAccepts(port) {
   return new Promise((resolve) => {
     const socket = connect({ host: '127.0.0.1', port });
     socket.once('connect', () => {
+      const self = socket.localPort === port;
       socket.destroy();
-      resolve(true);
+      resolve(!self);
     });
     socket.once('error', () => resolve(false));
   });
@@ -99,11 +104,15 @@ export function processTree(root) {
   return tree;
 }
 
-/** ps-run's own processes: the tree under its pid that runs node (its workloads are C programs and sh). */
+/**
+ * ps-run's own processes: the tree under its pid minus the workloads (the bench's programs in
+ * bench/.work, which the Procfile lines exec). That keeps ps-run's node process and any helper of its
+ * own, such as its watchdog shell.
+ */
 export function ownProcesses(root) {
   return processTree(root).filter((pid) => {
     try {
-      return realpathSync(`/proc/${pid}/exe`) === NODE;
+      return !realpathSync(`/proc/${pid}/exe`).startsWith(WORK + path.sep);
     } catch {
       return false;
     }
