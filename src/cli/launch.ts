@@ -20,7 +20,7 @@ import { seconds, type OutputFlags, type ProjectFlags } from './options.js';
 
 export interface LaunchFlags extends ProjectFlags, OutputFlags {
   formation?: string;
-  ready: string[];
+  ready?: string[];
   settle: number;
 }
 
@@ -44,7 +44,7 @@ export interface LaunchOptions {
   alsoOutput?: OutputListener[];
 }
 
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
+const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
 export function addReadinessOptions(command: Command): Command {
   return command
@@ -52,7 +52,6 @@ export function addReadinessOptions(command: Command): Command {
       '--ready <type=check>',
       'readiness check per type: port, http[:/path], log:<regex>, exit, alive (repeatable; default web=port, others alive)',
       collect,
-      [],
     )
     .option('--settle <seconds>', 'how long an "alive" process must stay up to count as ready', seconds(3600), 1);
 }
@@ -76,7 +75,7 @@ export async function launch(select: string[], flags: LaunchFlags, options: Laun
   const level = logColorLevel(flags, process.env);
   const session = newSessionId();
   const project = loadProject({ ...flags, select, extraEnv: { ...colorEnv(level, process.env), [SESSION_VARIABLE]: session } });
-  const checks = parseReadySpecs(flags.ready);
+  const checks = parseReadySpecs(flags.ready ?? []);
   checkReadyTypes(
     checks,
     project.entries.map((e) => e.name),

@@ -142,7 +142,11 @@ export async function runSmoke(select: string[], words: string[], flags: SmokeFl
       return failure.status;
     }
     if (signalled !== undefined) return signalled;
-    if (summary !== undefined && status === 0) process.stdout.write(summary);
+    if (summary !== undefined && status === 0) {
+      // JSON logs stay JSON Lines to the end: the table's rows become system entries.
+      if (flags.logFormat === 'json') for (const row of summary.trimEnd().split('\n')) log.writer.system(row);
+      else process.stdout.write(summary);
+    }
     return commandStatus ?? status;
   } finally {
     clearTimeout(timer);
@@ -172,7 +176,7 @@ export function registerSmoke(program: Command, result: CommandResult): void {
 Examples:
   $ ps-run smoke                                  every process ready, then a summary table
   $ ps-run smoke -- npm test                      run the tests once everything is ready
-  $ ps-run smoke web=2 --ready web=http:/health -- curl -fsS $PS_RUN_WEB_URL
+  $ ps-run smoke web=2 --ready web=http:/health -- 'curl -fsS "$PS_RUN_WEB_URL/health"'
   $ ps-run smoke --ready migrate=exit --timeout 120
 `,
     )
