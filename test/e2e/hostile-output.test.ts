@@ -1,6 +1,6 @@
 // Output ps-run did not expect: a 50 MiB line, binary, invalid UTF-8, `\r`, ANSI and floods, all at
 // once; ps-run's memory stays bounded, no line is lost or mixed. Also `| head -5` and a slow reader.
-// Ports 37000-37999.
+// Ports 17000-17999.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -101,7 +101,7 @@ describe('output ps-run did not expect', () => {
         `flood: LINES=${FLOOD_LINES} ${fixture('flood.js')}`,
       ].join('\n'),
     });
-    const run = spawnPsRun(['start', 'big', 'binary', 'utf8', 'progress', 'ansi', 'flood=2', '-p', '37000', '--no-timestamp'], app);
+    const run = spawnPsRun(['start', 'big', 'binary', 'utf8', 'progress', 'ansi', 'flood=2', '-p', '17000', '--no-timestamp'], app);
     const rss = watchPeakRss(run.child.pid as number);
 
     const copies = new Map<string, Buffer[]>(['binary.1', 'utf8.1', 'progress.1', 'ansi.1'].map((n) => [n, []]));
@@ -173,7 +173,7 @@ describe('output ps-run did not expect', () => {
         `ansi: COPY=ansi.out ${fixture('hostile.js', 'ansi 800')}`,
       ].join('\n'),
     });
-    const run = spawnPsRun(['start', '-p', '37100', '--log-format', 'json'], app);
+    const run = spawnPsRun(['start', '-p', '17100', '--log-format', 'json'], app);
     const chunks: Buffer[] = [];
     run.child.stdout?.on('data', (d: Buffer) => chunks.push(d));
     expect(await run.exited).toBe(0);
@@ -210,7 +210,7 @@ describe("ps-run's stdout closed early", () => {
     const shown: Buffer[] = [];
     head.stdout.on('data', (d: Buffer) => shown.push(d));
     const headExited = new Promise((resolve) => head.once('close', resolve));
-    const run = spawnPsRun(['start', 'spam=2', 'web', '-p', '37200'], app, head.stdin);
+    const run = spawnPsRun(['start', 'spam=2', 'web', '-p', '17200'], app, head.stdin);
     // ps-run holds the only write end now.
     head.stdin.destroy();
     await headExited;
@@ -229,7 +229,7 @@ describe('a slow reader', () => {
     const app = makeApp({ Procfile: `flood: COUNTER=written LINES=${LINES} ${fixture('flood.js')}\n` });
     const counter = path.join(app, 'written');
     const written = (): number => (existsSync(counter) ? Number(readFileSync(counter, 'utf8') || 0) : 0);
-    const run = spawnPsRun(['start', '-p', '37300', '--no-timestamp'], app);
+    const run = spawnPsRun(['start', '-p', '17300', '--no-timestamp'], app);
     const rss = watchPeakRss(run.child.pid as number);
     // Nothing reads ps-run's stdout yet. Wait until the writer has made progress and then stopped making it.
     let last = -1;

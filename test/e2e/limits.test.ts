@@ -1,5 +1,5 @@
 // Limits: ports taken before start or past 65535, 200 processes at once, and 1,000 restarts of one
-// process without leaking file descriptors or listeners. Ports 38000-39999.
+// process without leaking file descriptors or listeners. Ports 18000-19999.
 import { existsSync, readdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import path from 'node:path';
@@ -28,22 +28,22 @@ const startedAny = (app: string): boolean => readdirSync(app).some((f) => f.star
 
 describe('ports', () => {
   it('a port taken before start: one ps-run: line with the port, the process and the holder, exit 1, nothing started', async () => {
-    await listenOn(38000);
+    await listenOn(18000);
     const app = makeApp({ Procfile: TRACED });
-    const run = tracker.start(['start', '-p', '38000'], { cwd: app });
+    const run = tracker.start(['start', '-p', '18000'], { cwd: app });
     expect(await exitWithin(run)).toBe(1);
-    expect(run.stderr).toMatch(new RegExp(`^ps-run: port 38000 for web\\.1 is already in use by pid ${process.pid}\\b[^\\n]*\\n$`));
+    expect(run.stderr).toMatch(new RegExp(`^ps-run: port 18000 for web\\.1 is already in use by pid ${process.pid}\\b[^\\n]*\\n$`));
     expect(run.stdout).toBe('');
     expect(startedAny(app)).toBe(false);
     expect(pidsWithEnv(MARK, run.mark)).toEqual([]);
   });
 
   it('names the instance whose port is taken (web.3 of three)', async () => {
-    await listenOn(38012);
+    await listenOn(18012);
     const app = makeApp({ Procfile: TRACED });
-    const run = tracker.start(['start', 'web=3', 'worker', '-p', '38010'], { cwd: app });
+    const run = tracker.start(['start', 'web=3', 'worker', '-p', '18010'], { cwd: app });
     expect(await exitWithin(run)).toBe(1);
-    expect(run.stderr).toMatch(new RegExp(`^ps-run: port 38012 for web\\.3 is already in use by pid ${process.pid}\\b[^\\n]*\\n$`));
+    expect(run.stderr).toMatch(new RegExp(`^ps-run: port 18012 for web\\.3 is already in use by pid ${process.pid}\\b[^\\n]*\\n$`));
     expect(startedAny(app)).toBe(false);
   });
 
@@ -64,13 +64,13 @@ describe('ports', () => {
 describe('many processes', () => {
   it('web=100 worker=100 starts, every web port answers, and everything stops cleanly', { timeout: 180_000 }, async () => {
     const app = makeApp({ Procfile: TRACED });
-    const run = tracker.start(['start', 'web=100', 'worker=100', '-p', '38100', '--port-step', '200', '--no-timestamp'], { cwd: app });
+    const run = tracker.start(['start', 'web=100', 'worker=100', '-p', '18100', '--port-step', '200', '--no-timestamp'], { cwd: app });
     const listening = (): number => (run.stdout.match(/\| listening \d+ web\.\d+$/gm) ?? []).length;
     await waitUntil(() => listening() === 100, 150_000, 'all 100 web servers to listen');
-    for (let n = 1; n <= 100; n++) expect(run.stdout).toContain(`listening ${38100 + n - 1} web.${n}\n`);
-    const answers = await Promise.all(Array.from({ length: 100 }, (_, i) => portAccepts(38100 + i)));
+    for (let n = 1; n <= 100; n++) expect(run.stdout).toContain(`listening ${18100 + n - 1} web.${n}\n`);
+    const answers = await Promise.all(Array.from({ length: 100 }, (_, i) => portAccepts(18100 + i)));
     expect(answers.filter((ok) => !ok)).toEqual([]);
-    expect((run.stdout.match(/system +\| worker\.\d+ started with pid \d+ on port 383\d\d$/gm) ?? []).length).toBe(100);
+    expect((run.stdout.match(/system +\| worker\.\d+ started with pid \d+ on port 183\d\d$/gm) ?? []).length).toBe(100);
     for (let n = 1; n <= 100; n++) expect(existsSync(path.join(app, `started-worker.${n}`))).toBe(true);
 
     run.signal('SIGINT');
@@ -83,7 +83,7 @@ describe('many processes', () => {
   it('1,000 restarts of one crashing process leak no file descriptors and no listeners', { timeout: 180_000 }, async () => {
     const app = makeApp({ Procfile: 'crash: exit 1\n' });
     const run = tracker.start(
-      ['start', '-p', '38500', '--backoff', '1', '--backoff-max', '1', '--max-restarts', '1000', '--no-timestamp'],
+      ['start', '-p', '18500', '--backoff', '1', '--backoff-max', '1', '--max-restarts', '1000', '--no-timestamp'],
       {
         cwd: app,
       },

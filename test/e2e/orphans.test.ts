@@ -1,5 +1,5 @@
 // Nothing left behind: ps-run killed with SIGKILL (the watchdog), and a normal shutdown that finds
-// processes which left their group and waits until everything is really gone. Ports 36000-36199.
+// processes which left their group and waits until everything is really gone. Ports 16000-16199.
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -39,7 +39,7 @@ function groupOf(pid: number): number {
 describe('ps-run killed with SIGKILL', () => {
   it('every process it started, what they forked, and a process that left its group are gone within 1 second', async () => {
     const app = makeApp({ Procfile: `fam: ${fixture('family.js')}\nother: ${fixture('family.js')}\n` });
-    const run = tracker.start(['start', '-p', '36000', '--no-timestamp'], { cwd: app, env: { MEMBERS: '2', DAEMONS: '1' } });
+    const run = tracker.start(['start', '-p', '16000', '--no-timestamp'], { cwd: app, env: { MEMBERS: '2', DAEMONS: '1' } });
     const fam = await familyOf(run, 'fam.1');
     const other = await familyOf(run, 'other.1');
     const leaders = [await leaderOf(run, 'fam.1'), await leaderOf(run, 'other.1')];
@@ -77,7 +77,7 @@ describe('ps-run killed with SIGKILL', () => {
   it('also kills a process that left its group while ps-run was killed during a restart loop', async () => {
     // A process that daemonizes and exits at once, again and again: its daemons are only reachable by the marker.
     const app = makeApp({ Procfile: `fam: ${fixture('family.js')}\n` });
-    const run = tracker.start(['start', '-p', '36010', '--backoff', '1', '--backoff-max', '1'], {
+    const run = tracker.start(['start', '-p', '16010', '--backoff', '1', '--backoff-max', '1'], {
       cwd: app,
       env: { MEMBERS: '0', DAEMONS: '1', EXIT_WHEN_READY: '1' },
     });
@@ -103,7 +103,7 @@ describe('ps-run killed with SIGKILL', () => {
 describe('normal shutdown (SIGINT)', () => {
   it('finds and stops a process that left its group, says so, and exits only once it is gone', async () => {
     const app = makeApp({ Procfile: `fam: ${fixture('family.js')}\n` });
-    const run = tracker.start(['start', '-p', '36020', '--no-timestamp'], { cwd: app, env: { MEMBERS: '1', DAEMONS: '1' } });
+    const run = tracker.start(['start', '-p', '16020', '--no-timestamp'], { cwd: app, env: { MEMBERS: '1', DAEMONS: '1' } });
     const fam = await familyOf(run, 'fam.1');
     const daemon = fam.daemons[0] as number;
     expect(isAlive(daemon)).toBe(true);
@@ -117,7 +117,7 @@ describe('normal shutdown (SIGINT)', () => {
 
   it('when every process ends on its own, what they left outside their group is stopped before ps-run exits', async () => {
     const app = makeApp({ Procfile: `fam: ${fixture('family.js')}\n` });
-    const run = tracker.start(['start', '-p', '36060', '--no-timestamp'], {
+    const run = tracker.start(['start', '-p', '16060', '--no-timestamp'], {
       cwd: app,
       env: { MEMBERS: '1', DAEMONS: '2', EXIT_WHEN_READY: '0' },
     });
@@ -132,7 +132,7 @@ describe('normal shutdown (SIGINT)', () => {
 
   it('SIGKILLs a process that left its group and ignores SIGTERM after -t, and reports it', async () => {
     const app = makeApp({ Procfile: `fam: ${fixture('family.js')}\n` });
-    const run = tracker.start(['start', '-p', '36030', '-t', '1', '--no-timestamp'], {
+    const run = tracker.start(['start', '-p', '16030', '-t', '1', '--no-timestamp'], {
       cwd: app,
       env: { MEMBERS: '1', DAEMONS: '2', STUBBORN: 'daemons' },
     });
@@ -154,7 +154,7 @@ describe('normal shutdown (SIGINT)', () => {
 
   it('SIGKILLs a process that ignores SIGTERM after -t, reports it, and waits until it is gone', async () => {
     const app = makeApp({ Procfile: `stub: ${fixture('stubborn.js')}\n` });
-    const run = tracker.start(['start', '-p', '36040', '-t', '1', '--no-timestamp'], { cwd: app });
+    const run = tracker.start(['start', '-p', '16040', '-t', '1', '--no-timestamp'], { cwd: app });
     const leader = await leaderOf(run, 'stub.1');
     const stubborn = Number((await run.waitFor(/stubborn pid (\d+)/))[1]);
     run.signal('SIGINT');
@@ -167,7 +167,7 @@ describe('normal shutdown (SIGINT)', () => {
 
   it('waits for members of a group that outlive its leader and ignore SIGTERM', async () => {
     const app = makeApp({ Procfile: `fam: ${fixture('family.js')}\n` });
-    const run = tracker.start(['start', '-p', '36050', '-t', '1', '--no-timestamp'], {
+    const run = tracker.start(['start', '-p', '16050', '-t', '1', '--no-timestamp'], {
       cwd: app,
       env: { MEMBERS: '3', DAEMONS: '0', STUBBORN: 'members' },
     });
