@@ -49,6 +49,9 @@ describe('formation counts (start)', () => {
     ['-m web=3 leaves the others at 1', 'web=3', [], { web: 3, worker: 1, clock: 1 }],
     ['-m all=0,clock=1', 'all=0,clock=1', [], { web: 0, worker: 0, clock: 1 }],
     ['positional selection with -m giving a count', 'web=3', ['web'], { web: 1, worker: 0, clock: 0 }],
+    // Positional items select: types they do not name do not run, whatever -m says of the others.
+    ['positional selection with -m all=2', 'all=2', ['web'], { web: 1, worker: 0, clock: 0 }],
+    ['positional selection with -m naming another type', 'worker=2', ['web'], { web: 1, worker: 0, clock: 0 }],
   ])('%s', (_what, option, select, expected) => {
     expect(countsFor(option, select)).toEqual(expected);
   });
