@@ -96,8 +96,8 @@ describe('output', () => {
     }
     expect(lines).toContain(`${lines.find((l) => l.includes('| hi'))?.slice(0, 9)}a.1           | hi`);
     expect(lines.some((l) => l.endsWith(' longer_name.1 | there'))).toBe(true);
-    expect(lines.some((l) => / system        \| a\.1 started with pid \d+ on port 24400$/.test(l))).toBe(true);
-    expect(lines.some((l) => / system        \| a\.1 exited with code 0$/.test(l))).toBe(true);
+    expect(lines.some((l) => / system {8}\| a\.1 started with pid \d+ on port 24400$/.test(l))).toBe(true);
+    expect(lines.some((l) => / system {8}\| a\.1 exited with code 0$/.test(l))).toBe(true);
   });
 
   it('--no-timestamp drops the time', async () => {
@@ -132,7 +132,7 @@ describe('colors', () => {
     const run = tracker.start(['start', '-p', '24600', ...args], { cwd: makeApp({ Procfile: PROCFILE }), env });
     expect(await exitWithin(run)).toBe(0);
     expect(run.stdout.includes(ESC)).toBe(colored);
-    expect(run.stdout.replaceAll(/\u001b\[[0-9;]*m/g, '')).toMatch(child);
+    expect(run.stdout.replaceAll(new RegExp(`${ESC.replace('[', '\\[')}[0-9;]*m`, 'g'), '')).toMatch(child);
   });
 
   it('different process types get different colors', async () => {
