@@ -35,14 +35,18 @@ export function parseFormation(items: readonly string[]): FormationSpec {
   return spec;
 }
 
-/** Merge `-m` (defaults) with positional items (a selection: types not named do not run). */
+/**
+ * The formation from `-m` (counts, types not named get `all`) or from positional items (a selection:
+ * types not named do not run). Both at once is a mistake: one would silently override the other.
+ */
 export function combineFormations(option: FormationSpec | undefined, positional: FormationSpec | undefined): FormationSpec {
   if (!positional || (positional.counts.size === 0 && positional.all === undefined)) {
     return option ?? { counts: new Map() };
   }
-  const counts = new Map(option?.counts ?? []);
-  for (const [name, count] of positional.counts) counts.set(name, count);
-  return { all: positional.all ?? option?.all ?? 0, counts };
+  if (option) {
+    throw new UsageError('give the formation either as arguments (web=2 worker) or with -m (all=2,worker=0), not both');
+  }
+  return { all: positional.all ?? 0, counts: new Map(positional.counts) };
 }
 
 /** Count per process type, in Procfile order; checks names and the upper bound. */

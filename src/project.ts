@@ -1,6 +1,6 @@
 // Reads what a command needs from disk (Procfile, env files) and plans the formation. The only file
 // I/O before processes start; everything it calls is pure.
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { decodeUtf8, envFilesFor, mergeEnv, parseEnvFiles, readEnvFiles, type Env, type LoadedEnvFile } from './env.js';
 import { UsageError } from './errors.js';
@@ -28,6 +28,8 @@ export interface ProjectOptions {
   select?: readonly string[];
   cwd?: string;
   environ?: NodeJS.ProcessEnv;
+  /** A missing Procfile means no process types instead of an error (`run` of a plain command). */
+  procfileOptional?: boolean;
   /** Variables added to every child before PORT and PS (FORCE_COLOR, say). */
   extraEnv?: Env;
 }
@@ -86,7 +88,7 @@ function portFromEnv(value: string | undefined, source: string): number | undefi
 export function loadBase(options: ProjectOptions = {}): Pick<Project, 'procfile' | 'root' | 'entries' | 'envFiles' | 'fileEnv' | 'env'> {
   const cwd = options.cwd ?? process.cwd();
   const procfile = path.resolve(cwd, options.procfile ?? 'Procfile');
-  const entries = readProcfile(procfile);
+  const entries = options.procfileOptional && !existsSync(procfile) ? [] : readProcfile(procfile);
   const root = options.root === undefined ? path.dirname(procfile) : path.resolve(cwd, options.root);
   checkDirectory(root);
   const envFiles = readEnvFiles(envFilesFor(options.env, root, cwd));

@@ -7,11 +7,13 @@ import type { CommandResult } from './result.js';
 export function describeProject(project: ReturnType<typeof loadProject>): string {
   const width = Math.max(...project.entries.map((e) => e.name.length));
   const lines = [`${project.procfile}: ${project.entries.length} process type${project.entries.length === 1 ? '' : 's'}`];
-  for (const entry of project.entries) {
+  const rows = project.entries.map((entry) => {
     const ports = project.instances.filter((i) => i.type === entry.name).map((i) => i.port);
     const where = ports.length === 0 ? 'not started' : ports.length === 1 ? `port ${ports[0]}` : `ports ${ports.join(', ')}`;
-    lines.push(`  ${entry.name.padEnd(width)}  ${where.padEnd(12)}  ${entry.command}`);
-  }
+    return { entry, where };
+  });
+  const whereWidth = Math.max(...rows.map((r) => r.where.length));
+  for (const { entry, where } of rows) lines.push(`  ${entry.name.padEnd(width)}  ${where.padEnd(whereWidth)}  ${entry.command}`);
   const envFiles = project.envFiles.map((f) => f.path);
   lines.push(`env files: ${envFiles.length === 0 ? 'none' : envFiles.join(', ')}`);
   return lines.join('\n') + '\n';

@@ -31,44 +31,54 @@ export function runRequest(words: readonly string[], entries: readonly { name: s
 
 export interface RunFlags extends ProjectFlags {
   logFormat: 'text' | 'json';
+  procfileIsDefault?: boolean;
 }
 
 export async function runOnce(words: string[], flags: RunFlags): Promise<number> {
-  const project = loadProject({ ...flags, port: flags.port });
+  // Without -f, a missing ./Procfile only means there are no process types to run by name.
+  const project = loadProject({ ...flags, procfileOptional: flags.procfileIsDefault });
   const env = flags.port === undefined ? project.env : { ...project.env, PORT: String(flags.port) };
   const request = runRequest(words, project.entries);
   const json = flags.logFormat === 'json';
-  const child = spawn(request.file, request.args, {
-    cwd: project.root,
-    env,
-    stdio: ['inherit', json ? 'pipe' : 'inherit', json ? 'pipe' : 'inherit'],
-  });
-  if (json) {
-    // With JSON logs the command's output is framed like any process's, under the command's name.
-    const name = words.length === 1 && project.entries.some((e) => e.name === words[0]) ? (words[0] as string) : commandName(words);
-    const writer = new LogWriter(new Sink(process.stdout), jsonFormat);
-    for (const stream of ['stdout', 'stderr'] as const) {
-      child[stream]?.on('data', (chunk: Buffer) => writer.data(name, stream, chunk));
-      child[stream]?.on('end', () => writer.end(name, stream));
-    }
-  }
-  // In a terminal, Ctrl-C already reaches the child (same process group): forwarding it would double it.
+  // Handlers go in before the spawn: a signal that arrives while the child starts is forwarded, not
+  // fatal to ps-run (which would orphan the child). In a terminal, Ctrl-C already reaches the child
+  // (same process group): forwarding it would double it.
   const interactive = process.stdin.isTTY === true;
+  let child: ReturnType<typeof spawn> | undefined;
+  const pending: NodeJS.Signals[] = [];
   const listeners = FORWARDED.map((signal) => {
     const listener = (): void => {
-      if (!(signal === 'SIGINT' && interactive)) child.kill(signal);
+      if (signal === 'SIGINT' && interactive) return;
+      if (child) child.kill(signal);
+      else pending.push(signal);
     };
     process.on(signal, listener);
     return [signal, listener] as const;
   });
   try {
+    child = spawn(request.file, request.args, {
+      cwd: project.root,
+      env,
+      stdio: ['inherit', json ? 'pipe' : 'inherit', json ? 'pipe' : 'inherit'],
+    });
+    if (json) {
+      // With JSON logs the command's output is framed like any process's, under the command's name.
+      const name = words.length === 1 && project.entries.some((e) => e.name === words[0]) ? (words[0] as string) : commandName(words);
+      const writer = new LogWriter(new Sink(process.stdout), jsonFormat);
+      for (const stream of ['stdout', 'stderr'] as const) {
+        child[stream]?.on('data', (chunk: Buffer) => writer.data(name, stream, chunk));
+        child[stream]?.on('end', () => writer.end(name, stream));
+      }
+    }
+    for (const signal of pending) child.kill(signal);
+    const started = child;
     return await new Promise<number>((resolve, reject) => {
-      child.once('error', (error: NodeJS.ErrnoException) => {
+      started.once('error', (error: NodeJS.ErrnoException) => {
         if (error.code === 'ENOENT') reject(new UsageError(`command not found: ${request.file}`));
         else if (error.code === 'EACCES') reject(new UsageError(`permission denied: ${request.file}`));
         else reject(error);
       });
-      child.once('exit', (code, signal) => resolve(exitStatus({ code, signal })));
+      started.once('exit', (code, signal) => resolve(exitStatus({ code, signal })));
     });
   } finally {
     for (const [signal, listener] of listeners) process.off(signal, listener);
@@ -98,7 +108,7 @@ Examples:
   $ ps-run run -- ls -la                  use -- before a command whose words start with -
 `,
     )
-    .action(async (words: string[], flags: RunFlags) => {
-      result.exitCode = await runOnce(words, flags);
+    .action(async (words: string[], flags: RunFlags, cmd: Command) => {
+      result.exitCode = await runOnce(words, { ...flags, procfileIsDefault: cmd.getOptionValueSource('procfile') === 'default' });
     });
 }

@@ -45,7 +45,7 @@ export function registerStart(program: Command, result: CommandResult): void {
   addFormationOption(command);
   command
     .option('-t, --timeout <seconds>', 'grace period between SIGTERM and SIGKILL at shutdown', seconds(3600), 5)
-    .option('--restart <policy>', 'on-failure (default), always, or never (a crash stops everything)', restartPolicy, 'on-failure')
+    .option('--restart <policy>', 'on-failure, always (clean exits too), or never (a crash stops everything)', restartPolicy, 'on-failure')
     .option('--max-restarts <n>', 'give a process up after n restarts in a row (default: no limit)', wholeNumber(0, 1_000_000))
     .option('--backoff <ms>', 'first restart delay; it doubles with each crash in a row', wholeNumber(1, 3_600_000), 100)
     .option('--backoff-max <ms>', 'longest restart delay', wholeNumber(1, 3_600_000), 10_000);

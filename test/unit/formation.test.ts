@@ -48,12 +48,19 @@ describe('formation counts (start)', () => {
     ['-m worker=0 runs everything but worker', 'worker=0', [], { web: 1, worker: 0, clock: 1 }],
     ['-m web=3 leaves the others at 1', 'web=3', [], { web: 3, worker: 1, clock: 1 }],
     ['-m all=0,clock=1', 'all=0,clock=1', [], { web: 0, worker: 0, clock: 1 }],
-    ['positional selection with -m giving a count', 'web=3', ['web'], { web: 1, worker: 0, clock: 0 }],
-    // Positional items select: types they do not name do not run, whatever -m says of the others.
-    ['positional selection with -m all=2', 'all=2', ['web'], { web: 1, worker: 0, clock: 0 }],
-    ['positional selection with -m naming another type', 'worker=2', ['web'], { web: 1, worker: 0, clock: 0 }],
   ])('%s', (_what, option, select, expected) => {
     expect(countsFor(option, select)).toEqual(expected);
+  });
+
+  // Positional items select the types that run; -m sets counts for all types. Both at once would
+  // leave one of them silently ignored, so it is a mistake with its own message.
+  it.each([
+    ['-m giving a count', 'web=3', ['web']],
+    ['-m all=2', 'all=2', ['web']],
+    ['-m naming another type', 'worker=2', ['web']],
+  ])('positional items with %s are an error', (_what, option, select) => {
+    expect(() => countsFor(option, select)).toThrow(UsageError);
+    expect(() => countsFor(option, select)).toThrow(/either as arguments .* or with -m .*, not both/);
   });
 
   it('accepts a count equal to the port step', () => {
