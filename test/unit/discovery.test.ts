@@ -1,7 +1,7 @@
 // Service discovery variables, and `${NAME}` references in env files: the rules and the errors.
 import { describe, expect, it } from 'vitest';
+import { usageError } from '../support/errors.js';
 import { discoveryEnv, envNameOf, expandEnvFiles } from '../../src/discovery.js';
-import { UsageError } from '../../src/errors.js';
 import type { ProcfileEntry } from '../../src/procfile.js';
 
 const entries = (...names: string[]): ProcfileEntry[] => names.map((name, i) => ({ name, command: `run ${name}`, line: i + 1 }));
@@ -11,16 +11,6 @@ const expand = (texts: Record<string, string>, scope: Record<string, string> = {
     Object.entries(texts).map(([path, text]) => ({ path, text })),
     scope,
   );
-
-function usageError(action: () => unknown): UsageError {
-  try {
-    action();
-  } catch (error) {
-    expect(error).toBeInstanceOf(UsageError);
-    return error as UsageError;
-  }
-  throw new Error('expected a UsageError, but nothing was thrown');
-}
 
 describe('envNameOf', () => {
   it.each([

@@ -3,33 +3,11 @@
 import { parse } from 'dotenv';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { check, usageError } from '../support/errors.js';
 import { checkEnvText, decodeUtf8, normalizeEnvText, parseEnvFiles, scanEnvText } from '../../src/env.js';
 import { UsageError } from '../../src/errors.js';
 
 const FILE = 'conf/.env';
-
-/** Runs a property, then prints how many cases it tried (not counting those `fc.pre` skipped). */
-function check<T>(label: string, arbitrary: fc.Arbitrary<T>, predicate: (value: T) => void, numRuns: number): void {
-  let cases = 0;
-  fc.assert(
-    fc.property(arbitrary, (value) => {
-      predicate(value);
-      cases++;
-    }),
-    { numRuns },
-  );
-  console.log(`${label}: ${cases} cases`);
-}
-
-function errorOf(run: () => unknown): UsageError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof UsageError) return error;
-    throw error;
-  }
-  throw new Error('expected a UsageError, got none');
-}
 
 // --- generators ---------------------------------------------------------------------------------
 
@@ -193,7 +171,7 @@ describe('env files: what dotenv would skip or misread is an error at its line',
         const lines = text.split(/\r?\n/);
         const at = where % (lines.length + 1);
         lines.splice(at, 0, line);
-        const error = errorOf(() => parseEnvFiles([{ path: FILE, text: lines.join('\n') }]));
+        const error = usageError(() => parseEnvFiles([{ path: FILE, text: lines.join('\n') }]));
         expect(error.file).toBe(FILE);
         expect(error.line).toBe(at + 1);
         expect(error.message).toContain(`${FILE}:${at + 1}: `);
@@ -214,7 +192,7 @@ describe('env files: what dotenv would skip or misread is an error at its line',
     ['export\nFOO=1', 1],
     ['A=1\n__proto__=polluted', 2],
   ])('%j is rejected at line %i', (text, line) => {
-    expect(errorOf(() => checkEnvText(text, FILE)).line).toBe(line);
+    expect(usageError(() => checkEnvText(text, FILE)).line).toBe(line);
   });
 
   it('a quote left open up to a later line ending in that quote is one multi-line value, as dotenv reads it', () => {
@@ -255,7 +233,7 @@ describe('env files: what dotenv would skip or misread is an error at its line',
             .join('') + 'BAD=caf',
         );
         const after = Buffer.from(['', ...lines.slice(at)].join('\n'));
-        const error = errorOf(() => decodeUtf8(Buffer.concat([before, Buffer.from(bytes), after]), FILE));
+        const error = usageError(() => decodeUtf8(Buffer.concat([before, Buffer.from(bytes), after]), FILE));
         expect(error.line).toBe(at + 1);
         expect(error.message).toContain(`${FILE}:${at + 1}: not valid UTF-8`);
         expect(decodeUtf8(Buffer.concat([before, after]), FILE)).toBe(before.toString() + after.toString());

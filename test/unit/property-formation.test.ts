@@ -2,31 +2,9 @@
 // to exactly their counts, and a malformed one is a UsageError that quotes it.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { check, usageError } from '../support/errors.js';
 import { UsageError, oneLine, quote } from '../../src/errors.js';
 import { parseFormation } from '../../src/formation.js';
-
-/** Runs a property, then prints how many cases it tried (not counting those `fc.pre` skipped). */
-function check<T>(label: string, arbitrary: fc.Arbitrary<T>, predicate: (value: T) => void, numRuns: number): void {
-  let cases = 0;
-  fc.assert(
-    fc.property(arbitrary, (value) => {
-      predicate(value);
-      cases++;
-    }),
-    { numRuns },
-  );
-  console.log(`${label}: ${cases} cases`);
-}
-
-function errorOf(run: () => unknown): UsageError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof UsageError) return error;
-    throw error;
-  }
-  throw new Error('expected a UsageError, got none');
-}
 
 const name = fc.stringMatching(/^[A-Za-z0-9_-]{1,10}$/).filter((n) => n !== 'all');
 interface Item {
@@ -93,7 +71,7 @@ describe('formation: malformed specs are a UsageError quoting them', () => {
         const at = where % (list.length + 1);
         const word = at < list.length && where % 2 === 0 ? `${list[at]},${bad}` : bad;
         list.splice(at, at < list.length && where % 2 === 0 ? 1 : 0, word);
-        const error = errorOf(() => parseFormation(list));
+        const error = usageError(() => parseFormation(list));
         expect(error.message).toContain(oneLine(quote(word)));
         expect(error.message).not.toMatch(/[\n\r]/);
       },
@@ -107,7 +85,7 @@ describe('formation: malformed specs are a UsageError quoting them', () => {
       fc.tuple(fc.oneof(name, fc.constant('all')), fc.nat({ max: 9 }), fc.nat({ max: 9 }), fc.boolean()),
       ([type, a, b, sameWord]) => {
         const list = sameWord ? [`${type}=${a},${type}=${b}`] : [`${type}=${a}`, `${type}=${b}`];
-        expect(errorOf(() => parseFormation(list)).message).toContain(`"${type}" is given twice`);
+        expect(usageError(() => parseFormation(list)).message).toContain(`"${type}" is given twice`);
       },
       300,
     );

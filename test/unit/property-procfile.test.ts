@@ -2,33 +2,11 @@
 // line that is not blank, a comment or `name: command` is a UsageError naming file, line and text.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { check, usageError } from '../support/errors.js';
 import { UsageError, oneLine, quote } from '../../src/errors.js';
 import { parseProcfile, type ProcfileEntry } from '../../src/procfile.js';
 
 const FILE = 'apps/Procfile';
-
-/** Runs a property, then prints how many cases it tried (not counting those `fc.pre` skipped). */
-function check<T>(label: string, arbitrary: fc.Arbitrary<T>, predicate: (value: T) => void, numRuns: number): void {
-  let cases = 0;
-  fc.assert(
-    fc.property(arbitrary, (value) => {
-      predicate(value);
-      cases++;
-    }),
-    { numRuns },
-  );
-  console.log(`${label}: ${cases} cases`);
-}
-
-function errorOf(run: () => unknown): UsageError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof UsageError) return error;
-    throw error;
-  }
-  throw new Error('expected a UsageError, got none');
-}
 
 const name = fc.stringMatching(/^[A-Za-z0-9_-]{1,10}$/).filter((n) => n !== 'all');
 /** Any text a shell could take: one line, no NUL, no blanks around it (the parser trims them). */
@@ -99,7 +77,7 @@ describe('Procfile: any other line is an error naming file, line and text', () =
         const lines = text.split('\n');
         const at = where % (lines.length + 1);
         lines.splice(at, 0, line);
-        const error = errorOf(() => parseProcfile(lines.join('\n'), FILE));
+        const error = usageError(() => parseProcfile(lines.join('\n'), FILE));
         expect(error.file).toBe(FILE);
         expect(error.line).toBe(at + 1);
         expect(error.message).toContain(`${FILE}:${at + 1}: `);
@@ -118,7 +96,7 @@ describe('Procfile: any other line is an error naming file, line and text', () =
         const first = expected[which % expected.length] as ProcfileEntry;
         const lines = text.replace(/\r?\n$/, '').split(/\r?\n/);
         lines.push(`${first.name}: ${cmd}`);
-        const error = errorOf(() => parseProcfile(lines.join('\n'), FILE));
+        const error = usageError(() => parseProcfile(lines.join('\n'), FILE));
         expect(error.line).toBe(lines.length);
         expect(error.message).toContain(`"${first.name}" (first defined on line ${first.line})`);
       },

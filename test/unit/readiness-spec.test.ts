@@ -1,18 +1,7 @@
 // `--ready` values -> a readiness check per process type: the syntax, the defaults, and the one-line errors.
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../src/errors.js';
+import { usageError } from '../support/errors.js';
 import { checkFor, checkReadyTypes, describeCheck, parseReadyCheck, parseReadySpecs, type ReadyCheck } from '../../src/readiness/spec.js';
-
-/** The thrown UsageError, or a failure when nothing (or something else) is thrown. */
-function usageError(action: () => unknown): UsageError {
-  try {
-    action();
-  } catch (error) {
-    expect(error).toBeInstanceOf(UsageError);
-    return error as UsageError;
-  }
-  throw new Error('expected a UsageError, but nothing was thrown');
-}
 
 describe('parseReadyCheck', () => {
   it.each<[string, ReadyCheck]>([

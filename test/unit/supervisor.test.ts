@@ -3,47 +3,12 @@
 import { EventEmitter } from 'node:events';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { FakeClock } from '../support/fake-clock.js';
 import type { InstancePlan } from '../../src/plan.js';
 import type { ChildLike, SpawnRequest } from '../../src/supervisor/child.js';
-import type { Clock } from '../../src/supervisor/clock.js';
 import type { SupervisorEvent } from '../../src/supervisor/events.js';
 import type { RestartPolicy } from '../../src/supervisor/policy.js';
 import { Supervisor } from '../../src/supervisor/supervisor.js';
-
-/** Timers fire only when the test advances time. */
-class FakeClock implements Clock {
-  private time = 1_000_000;
-  private nextId = 1;
-  private timers = new Map<number, { at: number; callback: () => void }>();
-
-  now(): number {
-    return this.time;
-  }
-  setTimeout(callback: () => void, ms: number): unknown {
-    const id = this.nextId++;
-    this.timers.set(id, { at: this.time + ms, callback });
-    return id;
-  }
-  clearTimeout(handle: unknown): void {
-    this.timers.delete(handle as number);
-  }
-  get pending(): number {
-    return this.timers.size;
-  }
-  /** Moves time forward by `ms`, firing due timers in order (and those they schedule). */
-  advance(ms: number): void {
-    const end = this.time + ms;
-    for (;;) {
-      let due: [number, { at: number; callback: () => void }] | undefined;
-      for (const entry of this.timers) if (entry[1].at <= end && (!due || entry[1].at < due[1].at)) due = entry;
-      if (!due) break;
-      this.timers.delete(due[0]);
-      this.time = Math.max(this.time, due[1].at);
-      due[1].callback();
-    }
-    this.time = end;
-  }
-}
 
 class FakeChild extends EventEmitter implements ChildLike {
   readonly stdout = new PassThrough();
@@ -88,7 +53,7 @@ function plan(name: string, port: number, command = `run ${name}`): InstancePlan
 }
 
 function setup(options: { names?: string[]; restart?: RestartPolicy; maxRestarts?: number; timeoutMs?: number } = {}) {
-  const clock = new FakeClock();
+  const clock = new FakeClock(1_000_000);
   const children: FakeChild[] = [];
   const events: SupervisorEvent[] = [];
   const sent: { pid: number; signal: NodeJS.Signals }[] = [];
@@ -386,7 +351,7 @@ describe('Supervisor', () => {
   });
 
   it('a spawn that throws is reported, and counts as a failure (127)', () => {
-    const clock = new FakeClock();
+    const clock = new FakeClock(1_000_000);
     const events: SupervisorEvent[] = [];
     const supervisor = new Supervisor({
       instances: [plan('web.1', 5000)],

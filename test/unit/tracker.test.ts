@@ -1,43 +1,9 @@
 // ReadinessTracker driven by a fake clock and fake probes: no network, no real time.
 import { describe, expect, it } from 'vitest';
+import { FakeClock } from '../support/fake-clock.js';
 import type { InstancePlan } from '../../src/plan.js';
 import { parseReadySpecs } from '../../src/readiness/spec.js';
 import { ReadinessTracker, type ReadinessEvent } from '../../src/readiness/tracker.js';
-import type { Clock } from '../../src/supervisor/clock.js';
-
-/** Timers fire only when the test advances time. */
-class FakeClock implements Clock {
-  time = 50_000;
-  private nextId = 1;
-  private readonly timers = new Map<number, { at: number; callback: () => void }>();
-
-  now(): number {
-    return this.time;
-  }
-  setTimeout(callback: () => void, ms: number): unknown {
-    const id = this.nextId++;
-    this.timers.set(id, { at: this.time + ms, callback });
-    return id;
-  }
-  clearTimeout(handle: unknown): void {
-    this.timers.delete(handle as number);
-  }
-  get pending(): number {
-    return this.timers.size;
-  }
-  advance(ms: number): void {
-    const end = this.time + ms;
-    for (;;) {
-      let due: [number, { at: number; callback: () => void }] | undefined;
-      for (const entry of this.timers) if (entry[1].at <= end && (!due || entry[1].at < due[1].at)) due = entry;
-      if (!due) break;
-      this.timers.delete(due[0]);
-      this.time = Math.max(this.time, due[1].at);
-      due[1].callback();
-    }
-    this.time = end;
-  }
-}
 
 /** A probe whose every call waits until the test answers it. */
 class FakeProbe {
@@ -65,7 +31,7 @@ function plan(name: string, port: number): InstancePlan {
 }
 
 function setup(names: string[], ready: string[] = [], settleMs = 1000, pollMs = 100) {
-  const clock = new FakeClock();
+  const clock = new FakeClock(50_000);
   const port = new FakeProbe();
   const http = new FakeProbe();
   const plans = names.map((name, i) => plan(name, 5000 + 100 * i));
@@ -131,7 +97,7 @@ describe('ReadinessTracker: port check', () => {
   });
 
   it('polls every 25 ms when no poll interval is given', async () => {
-    const clock = new FakeClock();
+    const clock = new FakeClock(50_000);
     const port = new FakeProbe();
     const tracker = new ReadinessTracker([plan('web.1', 7000)], new Map(), {
       clock,
