@@ -5,7 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fixture, isAlive, makeApp, marker, pidsWithEnv, psRun, waitUntil } from './helpers.js';
+import { fixture, isAlive, makeApp, marker, pidsWithEnv, psRun, waitForHttp, waitUntil } from './helpers.js';
 
 const BASE_PORT = 31400;
 const hasRunit = spawnSync('sh', ['-c', 'command -v runsvdir && command -v chpst && command -v svlogd']).status === 0;
@@ -85,19 +85,7 @@ describe.skipIf(!hasRunit)('export runit, run by runsvdir', () => {
       [BASE_PORT, 'web.1'],
       [BASE_PORT + 1, 'web.2'],
     ] as const) {
-      let body = '';
-      await waitUntil(
-        async () => {
-          body = await fetch(`http://127.0.0.1:${port}/r`).then(
-            (r) => r.text(),
-            () => '',
-          );
-          return body !== '';
-        },
-        20_000,
-        `${name} on port ${port}`,
-      );
-      expect(body).toBe(`${name} /r\n`);
+      expect(await waitForHttp(port, '/r')).toBe(`${name} /r\n`);
     }
     const dumped = path.join(app, 'dump', 'worker.1.json');
     await waitUntil(() => existsSync(dumped), 20_000, 'the worker to write its env');

@@ -4,7 +4,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fixture, isAlive, makeApp, marker, pidsWithEnv, psRun, waitUntil } from './helpers.js';
+import { fixture, isAlive, makeApp, marker, pidsWithEnv, psRun, waitForHttp, waitUntil } from './helpers.js';
 
 const BASE_PORT = 31100;
 const hasSupervisord = spawnSync('sh', ['-c', 'command -v supervisord']).status === 0;
@@ -84,19 +84,7 @@ describe.skipIf(!hasSupervisord)('export supervisord, run by supervisord', () =>
       [BASE_PORT, 'web.1'],
       [BASE_PORT + 1, 'web.2'],
     ] as const) {
-      let body = '';
-      await waitUntil(
-        async () => {
-          body = await fetch(`http://127.0.0.1:${port}/x`).then(
-            (r) => r.text(),
-            () => '',
-          );
-          return body !== '';
-        },
-        20_000,
-        `${name} on port ${port}`,
-      );
-      expect(body).toBe(`${name} /x\n`);
+      expect(await waitForHttp(port, '/x')).toBe(`${name} /x\n`);
     }
     const dumped = path.join(dump, 'worker.1.json');
     await waitUntil(() => existsSync(dumped), 20_000, 'the worker to write its env');

@@ -219,3 +219,20 @@ export function runTracker(): {
     },
   };
 }
+
+/** Waits until GET http://127.0.0.1:<port><path> answers, and returns the body. */
+export async function waitForHttp(port: number, urlPath: string, timeoutMs = 20_000): Promise<string> {
+  let body = '';
+  await waitUntil(
+    async () => {
+      body = await fetch(`http://127.0.0.1:${port}${urlPath}`).then(
+        (r) => r.text(),
+        () => '',
+      );
+      return body !== '';
+    },
+    timeoutMs,
+    `an answer on port ${port}`,
+  );
+  return body;
+}
