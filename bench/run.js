@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { readyTime, restartTime, stopTime } from './lib/lifecycle.js';
 import { overhead, throughputDirect, throughputViaPsRun } from './lib/logs.js';
 import { atLeast, atMost, formatTable, median } from './lib/report.js';
-import { ROOT, WORK } from './lib/system.js';
+import { BIN, DEFAULT_BIN, ROOT, WORK } from './lib/system.js';
 
 const { values } = parseArgs({
   options: { runs: { type: 'string', default: '5' }, seconds: { type: 'string', default: '3' }, only: { type: 'string' } },
@@ -32,11 +32,23 @@ function prepare() {
   }
 }
 
-/** Runs `measure` `runs` times, logging progress, and returns every result. */
+/**
+ * Runs `measure` `runs` times, logging progress, and returns every result. A run that fails to set up
+ * (the bench's ports lie in the ephemeral range, so another program's client socket can hold one for a
+ * moment and a server cannot bind) is logged and tried again, up to twice.
+ */
 async function repeat(label, measure) {
   const results = [];
   for (let i = 0; i < runs; i++) {
-    results.push(await measure(i));
+    for (let attempt = 1; ; attempt++) {
+      try {
+        results.push(await measure(i));
+        break;
+      } catch (error) {
+        process.stderr.write(`  ${label}: run ${i + 1} failed (${error.message})${attempt < 3 ? ', trying again' : ''}\n`);
+        if (attempt === 3) throw error;
+      }
+    }
     process.stderr.write(`  ${label}: run ${i + 1}/${runs} ${JSON.stringify(results.at(-1))}\n`);
   }
   return results;
@@ -48,6 +60,9 @@ const mega = (n) => `${(n / 1e6).toFixed(2)}M lines/s`;
 const ms = (n) => `${n.toFixed(0)} ms`;
 
 async function main() {
+  // Which ps-run is measured, noted before the runs (others may commit meanwhile).
+  const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+  const dirty = execFileSync('git', ['status', '--porcelain', 'src'], { cwd: ROOT, encoding: 'utf8' }).trim() !== '';
   prepare();
   const rows = [];
   if (wanted('throughput')) {
@@ -178,10 +193,8 @@ async function main() {
       atMost(back, 250, '≤ 250 ms'),
     ]);
   }
-  const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
-  const dirty = execFileSync('git', ['status', '--porcelain', 'src'], { cwd: ROOT, encoding: 'utf8' }).trim() !== '';
   const header = [
-    `Measured ${new Date().toISOString().slice(0, 10)} on ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}, ps-run at ${commit}${dirty ? ' with uncommitted changes in src/' : ''}.`,
+    `Measured ${new Date().toISOString().slice(0, 10)} on ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}, ps-run at ${commit}${dirty ? ' with uncommitted changes in src/' : ''}${BIN === DEFAULT_BIN ? '' : ` (built copy ${path.relative(ROOT, BIN)})`}.`,
     `Medians of ${runs} runs; throughput runs last ${seconds} s. Reproduce with \`npm run bench\`.`,
   ];
   const table = formatTable(['Measure', 'ps-run', 'Limit, same run', 'Target'], rows);

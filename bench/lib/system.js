@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 /** The CLI under test; PS_RUN_BIN points the bench at another build (for before/after comparisons). */
-export const BIN = process.env.PS_RUN_BIN ?? path.join(ROOT, 'bin/ps-run.js');
+export const DEFAULT_BIN = path.join(ROOT, 'bin/ps-run.js');
+export const BIN = process.env.PS_RUN_BIN ?? DEFAULT_BIN;
 export const WORK = path.join(ROOT, 'bench/.work');
 
 /** CLOCK_MONOTONIC in ns, the clock the C workloads stamp their times with. */
@@ -57,7 +58,7 @@ export function sendAndWaitClose(port, text) {
 }
 
 /** Every port of `ports` accepting, checked in order (a port that is up answers at once), polling each 1 ms. */
-export async function allPortsAccept(ports, timeoutMs = 20_000) {
+export async function allPortsAccept(ports, timeoutMs = 10_000) {
   for (const port of ports) await waitUntil(() => portAccepts(port), { timeoutMs, what: `port ${port}` });
   return nowNs();
 }
