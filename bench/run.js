@@ -19,8 +19,8 @@ const seconds = Number(values.seconds);
 const only = values.only ? new Set(values.only.split(',')) : undefined;
 const wanted = (section) => !only || only.has(section);
 
-// Ports 41000-41999 only, 127.0.0.1 only; each section has its own block.
-const PORTS = { throughput: 41000, overhead: 41100, memory: 41200, ready: 41300, stop: 41500, restart: 41700 };
+// Ports 11000-11999 only (below the ephemeral range, 32768-60999, so no client socket takes one), 127.0.0.1 only; each section has its own block.
+const PORTS = { throughput: 11000, overhead: 11100, memory: 11200, ready: 11300, stop: 11500, restart: 11700 };
 
 function prepare() {
   mkdirSync(WORK, { recursive: true });

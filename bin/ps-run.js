@@ -1,5 +1,9 @@
 #!/usr/bin/env node
-// Launcher: the whole CLI lives in dist/cli; this file only hands it argv.
-import { main } from '../dist/cli/main.js';
+// Launcher: the whole CLI is dist/ps-run.cjs, one bundled CommonJS file (bin/package.json makes this
+// file CommonJS too), so start-up loads one module without the ESM loader. This file only hands it argv.
+'use strict';
+const { main } = require('../dist/ps-run.cjs');
 
-process.exitCode = await main(process.argv);
+main(process.argv).then((code) => {
+  process.exitCode = code;
+});

@@ -1,7 +1,6 @@
 // Service discovery between process types (twelve-factor backing services by URL), and `${NAME}`
 // references in env files that use it. Pure.
-import { parse } from 'dotenv';
-import { scanEnvText, type Env, type LoadedEnvFile } from './env.js';
+import { parseDotenv, scanEnvText, type Env, type LoadedEnvFile } from './env.js';
 import { UsageError, at, quote } from './errors.js';
 import type { ProcfileEntry } from './procfile.js';
 import { portFor } from './plan.js';
@@ -47,7 +46,7 @@ function locate(text: string, key: string): { line: number; quote: string } {
 export function expandEnvFiles(files: readonly LoadedEnvFile[], scope: Readonly<Env>): Env {
   const vars: Env = {};
   for (const file of files) {
-    for (const [key, value] of Object.entries(parse(file.text))) {
+    for (const [key, value] of Object.entries(parseDotenv(file.text))) {
       if (!value.includes('${')) {
         vars[key] = value;
         continue;

@@ -2,8 +2,19 @@
 // dotenv passes over what it cannot read without a word; `checkEnvText` turns each such line into an error.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parse } from 'dotenv';
+import { createRequire } from 'node:module';
 import { UsageError, at, quote } from './errors.js';
+
+let dotenvParse: ((text: string) => Record<string, string>) | undefined;
+
+/**
+ * dotenv's own parser, loaded on first use: a run without env files does not pay for loading it
+ * (it pulls in node:crypto for its vault feature).
+ */
+export function parseDotenv(text: string): Record<string, string> {
+  dotenvParse ??= (createRequire(import.meta.url)('dotenv') as typeof import('dotenv')).parse;
+  return dotenvParse(text);
+}
 
 export interface EnvFile {
   path: string;
@@ -79,7 +90,7 @@ export function parseEnvFiles(files: readonly LoadedEnvFile[]): Env {
   const vars: Env = {};
   for (const file of files) {
     checkEnvText(file.text, file.path);
-    Object.assign(vars, parse(file.text));
+    Object.assign(vars, parseDotenv(file.text));
   }
   return vars;
 }

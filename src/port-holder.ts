@@ -7,23 +7,34 @@ export interface PortHolder {
   command: string;
 }
 
-function listeningInodes(port: number): Set<string> {
-  const inodes = new Set<string>();
-  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+/** Listening TCP sockets (IPv4 and IPv6) as port -> socket inodes; undefined without /proc. */
+export function listeningSockets(): Map<number, Set<string>> | undefined {
+  const sockets = new Map<number, Set<string>>();
+  let found = false;
   for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
     let text = '';
     try {
       text = readFileSync(table, 'utf8');
+      found = true;
     } catch {
       continue;
     }
     for (const row of text.split('\n').slice(1)) {
       const fields = row.trim().split(/\s+/);
       // fields: sl local_address rem_address st ... inode (index 9); st 0A is LISTEN
-      if (fields[3] === '0A' && fields[1]?.endsWith(`:${hexPort}`) && fields[9]) inodes.add(fields[9]);
+      const local = fields[1];
+      if (fields[3] !== '0A' || !local || !fields[9]) continue;
+      const port = parseInt(local.slice(local.lastIndexOf(':') + 1), 16);
+      let inodes = sockets.get(port);
+      if (!inodes) sockets.set(port, (inodes = new Set()));
+      inodes.add(fields[9]);
     }
   }
-  return inodes;
+  return found ? sockets : undefined;
+}
+
+function listeningInodes(port: number): Set<string> {
+  return listeningSockets()?.get(port) ?? new Set();
 }
 
 /** The process listening on `port`, when /proc lets us see it. */

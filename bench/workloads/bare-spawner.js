@@ -2,7 +2,7 @@
 // (as a Procfile line is run), each with its own $PORT, reads their output, and stops them on SIGTERM.
 import { spawn } from 'node:child_process';
 
-const [command = '', countText = '1', baseText = '41000'] = process.argv.slice(2);
+const [command = '', countText = '1', baseText = '11000'] = process.argv.slice(2);
 const children = [];
 for (let i = 0; i < Number(countText); i++) {
   const env = { ...process.env, PORT: String(Number(baseText) + i), PS: `web.${i + 1}` };

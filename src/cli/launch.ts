@@ -5,7 +5,7 @@ import { UsageError } from '../errors.js';
 import { describeEvent } from '../output/messages.js';
 import { teeOutput } from '../output/tee.js';
 import type { OutputListener } from '../supervisor/instance.js';
-import { findPortHolder } from '../port-holder.js';
+import { findPortHolder, listeningSockets } from '../port-holder.js';
 import { loadProject, type Project } from '../project.js';
 import { portAccepts } from '../readiness/probes.js';
 import { checkReadyTypes, parseReadySpecs } from '../readiness/spec.js';
@@ -59,7 +59,9 @@ export function addReadinessOptions(command: Command): Command {
 /** A port that a port- or http-checked process will bind must be free before anything starts. */
 async function checkPortsFree(project: Project, tracker: ReadinessTracker): Promise<void> {
   const bound = [...tracker.states.values()].filter((s) => s.check.kind === 'port' || s.check.kind === 'http');
-  const taken = await Promise.all(bound.map((s) => portAccepts(s.plan.port)));
+  // One read of /proc/net/tcp{,6} answers for every port at once; elsewhere, probe each port.
+  const listening = listeningSockets();
+  const taken = listening ? bound.map((s) => listening.has(s.plan.port)) : await Promise.all(bound.map((s) => portAccepts(s.plan.port)));
   const index = taken.indexOf(true);
   const state = bound[index];
   if (!state) return;

@@ -9,9 +9,17 @@ import { registerRun } from './run.js';
 import { registerSmoke } from './smoke.js';
 import { registerStart } from './start.js';
 
+/** The version in package.json, found from dist/cli/ (modules) or dist/ (the bundled CLI). */
 export function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
+  for (const relative of ['../package.json', '../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(relative, import.meta.url), 'utf8')) as { name?: string; version: string };
+      if (pkg.name === 'ps-run') return pkg.version;
+    } catch {
+      // not at this level
+    }
+  }
+  return 'unknown';
 }
 
 export function buildProgram(result: CommandResult, writeErr: (text: string) => void): Command {

@@ -27,7 +27,10 @@ export type ReadinessEvent = Extract<SupervisorEvent, { kind: 'ready' | 'not-rea
 export interface TrackerDeps {
   clock: Clock;
   settleMs: number;
+  /** First delay between probes (default 20 ms); it grows by half each time, up to `maxPollMs`. */
   pollMs?: number;
+  /** Longest delay between probes (default 250 ms; never below `pollMs`). */
+  maxPollMs?: number;
   portAccepts?: (port: number) => Promise<boolean>;
   httpAnswers?: (port: number, path: string) => Promise<boolean>;
 }
@@ -102,6 +105,8 @@ export class ReadinessTracker implements OutputListener {
 
   private poll(name: string, run: Run, check: Extract<ReadyCheck, { kind: 'port' | 'http' }>): void {
     const port = this.states.get(name)!.plan.port;
+    let delay = this.deps.pollMs ?? 20;
+    const maxDelay = Math.max(delay, this.deps.maxPollMs ?? 250);
     const probe = (): void => {
       if (!this.isCurrent(name, run)) return;
       const answer =
@@ -109,10 +114,16 @@ export class ReadinessTracker implements OutputListener {
       void answer.then((ok) => {
         if (!this.isCurrent(name, run)) return;
         if (ok) this.ready(name, run);
-        else run.timer = this.deps.clock.setTimeout(probe, this.deps.pollMs ?? 25);
+        else {
+          // Probes back off, so a slow starter is not flooded with connections while it boots.
+          run.timer = this.deps.clock.setTimeout(probe, delay);
+          delay = Math.min(delay * 1.5, maxDelay);
+        }
       });
     };
-    probe();
+    // After the current turn: when the whole formation is spawned in one loop, its first probes
+    // do not slow the spawns down (a process cannot be listening the instant it is spawned).
+    queueMicrotask(probe);
   }
 
   private matchLines(name: string, run: Run, block: Buffer): void {

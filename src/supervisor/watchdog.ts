@@ -3,7 +3,6 @@
 // crash), the pipe closes and the watchdog SIGKILLs every group still listed, then every process
 // still carrying this run's session marker (which also catches processes that left their group).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 
 /** Set in every child's environment; inherited by whatever it forks. */
 export const SESSION_VARIABLE = 'PS_RUN_SESSION';
@@ -29,8 +28,10 @@ export interface ProcessGuard {
   unwatch(pgid: number): void;
 }
 
+/** Unique per run: pid, start time and random bits (node:crypto would cost start-up time for no gain here). */
 export function newSessionId(): string {
-  return randomBytes(8).toString('hex');
+  const random = Math.floor(Math.random() * 2 ** 48).toString(36);
+  return `${process.pid.toString(36)}-${Date.now().toString(36)}-${random}`;
 }
 
 export class Watchdog implements ProcessGuard {

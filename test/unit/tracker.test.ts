@@ -38,13 +38,19 @@ function setup(names: string[], ready: string[] = [], settleMs = 1000, pollMs = 
   const tracker = new ReadinessTracker(plans, parseReadySpecs(ready), {
     clock,
     settleMs,
+    // A fixed interval keeps these tests' arithmetic plain; the back-off has a test of its own.
     pollMs,
+    maxPollMs: pollMs,
     portAccepts: port.fn as (port: number) => Promise<boolean>,
     httpAnswers: http.fn as (port: number, path: string) => Promise<boolean>,
   });
   const events: ReadinessEvent[] = [];
   tracker.on((event) => events.push(event));
-  const spawn = (name: string, pid = 100): void => tracker.handle({ kind: 'spawn', name, pid, port: tracker.states.get(name)!.plan.port });
+  /** A spawn event, then the microtask in which the tracker sends its first probe. */
+  const spawn = async (name: string, pid = 100): Promise<void> => {
+    tracker.handle({ kind: 'spawn', name, pid, port: tracker.states.get(name)!.plan.port });
+    await Promise.resolve();
+  };
   const exit = (name: string, code: number | null, signal: NodeJS.Signals | null = null): void =>
     tracker.handle({ kind: 'exit', name, code, signal, crashed: code !== 0 });
   const print = (name: string, text: string, stream: 'stdout' | 'stderr' = 'stdout'): void => tracker.data(name, stream, Buffer.from(text));
@@ -52,7 +58,7 @@ function setup(names: string[], ready: string[] = [], settleMs = 1000, pollMs = 
 }
 
 describe('ReadinessTracker: defaults', () => {
-  it('checks web with port and every other type with alive', () => {
+  it('checks web with port and every other type with alive', async () => {
     const { tracker } = setup(['web.1', 'worker.1']);
     expect(tracker.states.get('web.1')?.check).toEqual({ kind: 'port' });
     expect(tracker.states.get('worker.1')?.check).toEqual({ kind: 'alive' });
@@ -65,7 +71,7 @@ describe('ReadinessTracker: port check', () => {
   it('polls the port from spawn until it accepts, then is ready with the time since spawn', async () => {
     const { clock, port, tracker, events, spawn } = setup(['web.1']);
     expect(port.calls).toHaveLength(0);
-    spawn('web.1');
+    await spawn('web.1');
     expect(port.calls.map((c) => c.args)).toEqual([[5000]]);
     await port.answer(false);
     expect(port.calls).toHaveLength(1);
@@ -88,7 +94,7 @@ describe('ReadinessTracker: port check', () => {
 
   it('waits for a slow probe before polling again (one probe at a time)', async () => {
     const { clock, port, spawn } = setup(['web.1']);
-    spawn('web.1');
+    await spawn('web.1');
     clock.advance(5000);
     expect(port.calls).toHaveLength(1);
     await port.answer(false);
@@ -96,7 +102,7 @@ describe('ReadinessTracker: port check', () => {
     expect(port.calls).toHaveLength(2);
   });
 
-  it('polls every 25 ms when no poll interval is given', async () => {
+  it('probes again after 20 ms by default, then backs off by half each time up to 250 ms', async () => {
     const clock = new FakeClock(50_000);
     const port = new FakeProbe();
     const tracker = new ReadinessTracker([plan('web.1', 7000)], new Map(), {
@@ -105,17 +111,23 @@ describe('ReadinessTracker: port check', () => {
       portAccepts: port.fn as (p: number) => Promise<boolean>,
     });
     tracker.handle({ kind: 'spawn', name: 'web.1', pid: 1, port: 7000 });
-    await port.answer(false);
-    clock.advance(24);
-    expect(port.calls).toHaveLength(1);
-    clock.advance(1);
-    expect(port.calls).toHaveLength(2);
-    expect(port.calls[1]?.args).toEqual([7000]);
+    await Promise.resolve();
+    const gaps: number[] = [];
+    let last = clock.now();
+    for (let probe = 1; probe <= 9; probe++) {
+      await port.answer(false);
+      const before = port.calls.length;
+      while (port.calls.length === before) clock.advance(1);
+      gaps.push(clock.now() - last);
+      last = clock.now();
+    }
+    expect(gaps).toEqual([20, 30, 45, 68, 102, 152, 228, 250, 250]);
+    expect(port.calls.every((c) => c.args[0] === 7000)).toBe(true);
   });
 
   it('fails when the process exits before its port is ready, and ignores a late answer', async () => {
     const { port, tracker, events, spawn, exit } = setup(['web.1']);
-    spawn('web.1');
+    await spawn('web.1');
     exit('web.1', 3);
     expect(events).toEqual([{ kind: 'not-ready', name: 'web.1', check: 'port', reason: 'exited with code 3 before it was ready' }]);
     await port.answer(true);
@@ -128,20 +140,20 @@ describe('ReadinessTracker: port check', () => {
     });
   });
 
-  it('names the signal when the process is killed before it is ready', () => {
+  it('names the signal when the process is killed before it is ready', async () => {
     const { events, spawn, exit } = setup(['web.1']);
-    spawn('web.1');
+    await spawn('web.1');
     exit('web.1', null, 'SIGKILL');
     expect(events).toEqual([{ kind: 'not-ready', name: 'web.1', check: 'port', reason: 'was killed by SIGKILL before it was ready' }]);
   });
 
   it('re-arms on a restart: the old run is forgotten, the time counts from the new spawn', async () => {
     const { clock, port, tracker, events, spawn, exit } = setup(['web.1']);
-    spawn('web.1', 1);
+    await spawn('web.1', 1);
     const first = port.calls[0]!;
     exit('web.1', 1);
     clock.advance(500);
-    spawn('web.1', 2);
+    await spawn('web.1', 2);
     expect(tracker.states.get('web.1')).toMatchObject({ status: 'waiting', running: true, reason: undefined });
     first.answer(true);
     await settle();
@@ -153,7 +165,7 @@ describe('ReadinessTracker: port check', () => {
 
   it('does not fail a process that exits after it was ready', async () => {
     const { port, tracker, events, spawn, exit } = setup(['web.1']);
-    spawn('web.1');
+    await spawn('web.1');
     await port.answer(true);
     exit('web.1', 1);
     expect(events.map((e) => e.kind)).toEqual(['ready']);
@@ -164,7 +176,7 @@ describe('ReadinessTracker: port check', () => {
 describe('ReadinessTracker: http check', () => {
   it('asks the http probe with the port and path until it answers', async () => {
     const { clock, port, http, events, spawn } = setup(['web.1', 'api.1'], ['api=http:/health']);
-    spawn('api.1');
+    await spawn('api.1');
     expect(http.calls.map((c) => c.args)).toEqual([[5100, '/health']]);
     expect(port.calls).toHaveLength(0);
     await http.answer(false);
@@ -174,17 +186,17 @@ describe('ReadinessTracker: http check', () => {
     expect(events).toEqual([{ kind: 'ready', name: 'api.1', port: 5100, check: 'http:/health', afterMs: 130 }]);
   });
 
-  it('uses / for a bare http', () => {
+  it('uses / for a bare http', async () => {
     const { http, spawn } = setup(['web.1'], ['web=http']);
-    spawn('web.1');
+    await spawn('web.1');
     expect(http.calls[0]?.args).toEqual([5000, '/']);
   });
 });
 
 describe('ReadinessTracker: alive check', () => {
-  it('is ready once the settle time has passed, not a millisecond before', () => {
+  it('is ready once the settle time has passed, not a millisecond before', async () => {
     const { clock, tracker, events, spawn } = setup(['worker.1'], [], 1000);
-    spawn('worker.1');
+    await spawn('worker.1');
     clock.advance(999);
     expect(events).toEqual([]);
     expect(tracker.allReady()).toBe(false);
@@ -193,9 +205,9 @@ describe('ReadinessTracker: alive check', () => {
     expect(tracker.allReady()).toBe(true);
   });
 
-  it('fails when the process exits within the settle time, even with code 0', () => {
+  it('fails when the process exits within the settle time, even with code 0', async () => {
     const { clock, tracker, events, spawn, exit } = setup(['worker.1'], [], 1000);
-    spawn('worker.1');
+    await spawn('worker.1');
     clock.advance(300);
     exit('worker.1', 0);
     clock.advance(5000);
@@ -203,12 +215,12 @@ describe('ReadinessTracker: alive check', () => {
     expect(tracker.states.get('worker.1')?.status).toBe('failed');
   });
 
-  it('counts the settle time from the latest spawn after a restart', () => {
+  it('counts the settle time from the latest spawn after a restart', async () => {
     const { clock, events, spawn, exit } = setup(['worker.1'], [], 1000);
-    spawn('worker.1');
+    await spawn('worker.1');
     clock.advance(600);
     exit('worker.1', 1);
-    spawn('worker.1');
+    await spawn('worker.1');
     clock.advance(600);
     expect(events.filter((e) => e.kind === 'ready')).toEqual([]);
     clock.advance(400);
@@ -217,9 +229,9 @@ describe('ReadinessTracker: alive check', () => {
 });
 
 describe('ReadinessTracker: exit check', () => {
-  it('is ready when the process exits with 0', () => {
+  it('is ready when the process exits with 0', async () => {
     const { clock, tracker, events, spawn, exit } = setup(['migrate.1'], ['migrate=exit']);
-    spawn('migrate.1');
+    await spawn('migrate.1');
     clock.advance(2500);
     expect(events).toEqual([]);
     exit('migrate.1', 0);
@@ -227,10 +239,10 @@ describe('ReadinessTracker: exit check', () => {
     expect(tracker.states.get('migrate.1')).toMatchObject({ status: 'ready', running: false, exitCode: 0 });
   });
 
-  it('fails on a non-zero exit or a signal', () => {
+  it('fails on a non-zero exit or a signal', async () => {
     const { events, spawn, exit } = setup(['a.1', 'b.1'], ['a=exit,b=exit']);
-    spawn('a.1');
-    spawn('b.1');
+    await spawn('a.1');
+    await spawn('b.1');
     exit('a.1', 2);
     exit('b.1', null, 'SIGTERM');
     expect(events).toEqual([
@@ -241,9 +253,9 @@ describe('ReadinessTracker: exit check', () => {
 });
 
 describe('ReadinessTracker: log check', () => {
-  it('matches a whole line, also when it arrives in pieces', () => {
+  it('matches a whole line, also when it arrives in pieces', async () => {
     const { clock, events, spawn, print } = setup(['worker.1'], ['worker=log:^ready to serve$']);
-    spawn('worker.1');
+    await spawn('worker.1');
     print('worker.1', 'booting\nnot ready to serve yet\nready');
     clock.advance(70);
     print('worker.1', ' to');
@@ -253,18 +265,18 @@ describe('ReadinessTracker: log check', () => {
     expect(events).toEqual([{ kind: 'ready', name: 'worker.1', port: 5000, check: 'log:^ready to serve$', afterMs: 70 }]);
   });
 
-  it('matches a line split inside a multi-byte character', () => {
+  it('matches a line split inside a multi-byte character', async () => {
     const { events, spawn, tracker } = setup(['worker.1'], ['worker=log:prêt']);
-    spawn('worker.1');
+    await spawn('worker.1');
     const bytes = Buffer.from('prêt\n');
     tracker.data('worker.1', 'stdout', bytes.subarray(0, 3));
     tracker.data('worker.1', 'stdout', bytes.subarray(3));
     expect(events.map((e) => e.kind)).toEqual(['ready']);
   });
 
-  it('reads stderr too, and keeps the two streams apart', () => {
+  it('reads stderr too, and keeps the two streams apart', async () => {
     const { events, spawn, print } = setup(['worker.1'], ['worker=log:^connected$']);
-    spawn('worker.1');
+    await spawn('worker.1');
     print('worker.1', 'conn', 'stdout');
     print('worker.1', 'ected\n', 'stderr');
     expect(events).toEqual([]);
@@ -272,29 +284,29 @@ describe('ReadinessTracker: log check', () => {
     expect(events.map((e) => e.kind)).toEqual(['ready']);
   });
 
-  it('matches an unfinished last line when the stream ends', () => {
+  it('matches an unfinished last line when the stream ends', async () => {
     const { events, spawn, print, tracker } = setup(['worker.1'], ['worker=log:^done$']);
-    spawn('worker.1');
+    await spawn('worker.1');
     print('worker.1', 'done');
     expect(events).toEqual([]);
     tracker.end('worker.1', 'stdout');
     expect(events.map((e) => e.kind)).toEqual(['ready']);
   });
 
-  it('ignores output of other processes, and output before the spawn', () => {
+  it('ignores output of other processes, and output before the spawn', async () => {
     const { events, spawn, print } = setup(['worker.1', 'other.1'], ['worker=log:go']);
     print('worker.1', 'go\n');
-    spawn('worker.1');
+    await spawn('worker.1');
     print('other.1', 'go\n');
     expect(events).toEqual([]);
   });
 
-  it('fires once, and not for a process that already failed', () => {
+  it('fires once, and not for a process that already failed', async () => {
     const { events, spawn, exit, print } = setup(['a.1', 'b.1'], ['a=log:go,b=log:go']);
-    spawn('a.1');
+    await spawn('a.1');
     print('a.1', 'go\ngo\n');
     print('a.1', 'go\n');
-    spawn('b.1');
+    await spawn('b.1');
     exit('b.1', 1);
     print('b.1', 'go\n');
     expect(events.map((e) => `${e.kind} ${e.name}`)).toEqual(['ready a.1', 'not-ready b.1']);
@@ -302,12 +314,12 @@ describe('ReadinessTracker: log check', () => {
 });
 
 describe('ReadinessTracker: listeners', () => {
-  it('stops telling a listener once it unsubscribes', () => {
+  it('stops telling a listener once it unsubscribes', async () => {
     const { clock, tracker, spawn } = setup(['worker.1'], [], 10);
     const seen: string[] = [];
     const off = tracker.on((event) => seen.push(event.name));
     off();
-    spawn('worker.1');
+    await spawn('worker.1');
     clock.advance(10);
     expect(seen).toEqual([]);
     expect(tracker.allReady()).toBe(true);
