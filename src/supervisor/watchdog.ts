@@ -31,7 +31,7 @@ export interface ProcessGuard {
 /** Unique per run: pid, start time and random bits (node:crypto would cost start-up time for no gain here). */
 export function newSessionId(): string {
   const random = Math.floor(Math.random() * 2 ** 48).toString(36);
-  return `${process.pid.toString(36)}-${Date.now().toString(36)}-${random}`;
+  return `${process.pid.toString(36)}_${Date.now().toString(36)}_${random}`;
 }
 
 export class Watchdog implements ProcessGuard {
