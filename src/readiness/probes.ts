@@ -1,5 +1,5 @@
 // Network probes for readiness: does a port accept a connection, does an HTTP GET answer 2xx/3xx.
-import { request } from 'node:http';
+import { createRequire } from 'node:module';
 import { connect } from 'node:net';
 
 export type Probe = () => Promise<boolean>;
@@ -26,7 +26,12 @@ export async function portAccepts(port: number): Promise<boolean> {
   return false;
 }
 
+let http: typeof import('node:http') | undefined;
+
 function getStatus(host: string, port: number, path: string): Promise<number | undefined> {
+  // node:http is loaded on the first http check only: most runs never need it, and it costs start-up time.
+  http ??= createRequire(import.meta.url)('node:http') as typeof import('node:http');
+  const { request } = http;
   return new Promise((resolve) => {
     const req = request({ host, port, path, method: 'GET', timeout: PROBE_TIMEOUT_MS, agent: false }, (res) => {
       res.resume();
