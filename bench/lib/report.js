@@ -6,7 +6,7 @@ export function median(values) {
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
-const percent = (x) => `${(x * 100).toFixed(0)}%`;
+const percent = (x) => `${(x * 100).toFixed(Math.abs(x) < 0.1 ? 1 : 0)}%`;
 
 /** A "higher is better" target: met, or missed by how much. */
 export function atLeast(value, target, label) {
