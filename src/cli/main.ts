@@ -9,14 +9,19 @@ export function formatUsageError(error: UsageError): string {
   return `ps-run: ${error.message}${error.hint ? ` (${error.hint})` : ''}\n`;
 }
 
+/**
+ * A reader that went away (`ps-run help | head`) is not an error worth a stack trace; commands that
+ * stream (start, smoke) also notice it through their Sink and stop their processes.
+ */
+function ignoreEpipe(error: NodeJS.ErrnoException): void {
+  if (error.code !== 'EPIPE') throw error;
+}
+
 export async function main(argv: readonly string[], stderr: NodeJS.WritableStream = process.stderr): Promise<number> {
   const result: CommandResult = { exitCode: 0, argv };
-  // A reader that went away (`ps-run help | head`) is not an error worth a stack trace; commands
-  // that stream (start, smoke) also notice it through their Sink and stop their processes.
-  const ignoreEpipe = (error: NodeJS.ErrnoException): void => {
-    if (error.code !== 'EPIPE') throw error;
-  };
-  process.stdout.on('error', ignoreEpipe);
+  // Once per process (main may run many times in one, as in tests), and for good: the EPIPE of a
+  // write can arrive after main has returned.
+  if (!process.stdout.listeners('error').includes(ignoreEpipe)) process.stdout.on('error', ignoreEpipe);
   const program = buildProgram(result, (text) => stderr.write(text));
   try {
     await program.parseAsync([...argv]);
