@@ -1,24 +1,19 @@
 // Before start: is a port that a web process will bind already taken, and by whom? (Linux /proc;
 // elsewhere the holder is simply not named.)
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 
 export interface PortHolder {
   pid: number;
   command: string;
 }
 
-/** Listening TCP sockets (IPv4 and IPv6) as port -> socket inodes; undefined without /proc. */
-export function listeningSockets(): Map<number, Set<string>> | undefined {
+const TABLES = ['/proc/net/tcp', '/proc/net/tcp6'];
+
+/** Rows of /proc/net/tcp{,6} -> listening port -> socket inodes. Pure. */
+export function parseListening(tables: readonly string[]): Map<number, Set<string>> {
   const sockets = new Map<number, Set<string>>();
-  let found = false;
-  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    let text = '';
-    try {
-      text = readFileSync(table, 'utf8');
-      found = true;
-    } catch {
-      continue;
-    }
+  for (const text of tables) {
     for (const row of text.split('\n').slice(1)) {
       const fields = row.trim().split(/\s+/);
       // fields: sl local_address rem_address st ... inode (index 9); st 0A is LISTEN
@@ -30,7 +25,27 @@ export function listeningSockets(): Map<number, Set<string>> | undefined {
       inodes.add(fields[9]);
     }
   }
-  return found ? sockets : undefined;
+  return sockets;
+}
+
+/** Listening TCP sockets (IPv4 and IPv6) as port -> socket inodes; undefined without /proc. */
+export function listeningSockets(): Map<number, Set<string>> | undefined {
+  const texts = TABLES.flatMap((table) => {
+    try {
+      return [readFileSync(table, 'utf8')];
+    } catch {
+      return [];
+    }
+  });
+  return texts.length === 0 ? undefined : parseListening(texts);
+}
+
+/** The same, read off the main thread (the kernel takes a while to write these tables out). */
+export async function readListeningSockets(): Promise<Map<number, Set<string>> | undefined> {
+  const texts = (await Promise.all(TABLES.map((table) => readFile(table, 'utf8').catch(() => undefined)))).filter(
+    (text): text is string => text !== undefined,
+  );
+  return texts.length === 0 ? undefined : parseListening(texts);
 }
 
 function listeningInodes(port: number): Set<string> {

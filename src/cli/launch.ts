@@ -5,7 +5,7 @@ import { UsageError } from '../errors.js';
 import { describeEvent } from '../output/messages.js';
 import { teeOutput } from '../output/tee.js';
 import type { OutputListener } from '../supervisor/instance.js';
-import { findPortHolder, listeningSockets } from '../port-holder.js';
+import { findPortHolder, readListeningSockets } from '../port-holder.js';
 import { loadProject, type Project } from '../project.js';
 import { portAccepts } from '../readiness/probes.js';
 import { checkReadyTypes, parseReadySpecs } from '../readiness/spec.js';
@@ -60,7 +60,7 @@ export function addReadinessOptions(command: Command): Command {
 async function checkPortsFree(project: Project, tracker: ReadinessTracker): Promise<void> {
   const bound = [...tracker.states.values()].filter((s) => s.check.kind === 'port' || s.check.kind === 'http');
   // One read of /proc/net/tcp{,6} answers for every port at once; elsewhere, probe each port.
-  const listening = listeningSockets();
+  const listening = await readListeningSockets();
   const taken = listening ? bound.map((s) => listening.has(s.plan.port)) : await Promise.all(bound.map((s) => portAccepts(s.plan.port)));
   const index = taken.indexOf(true);
   const state = bound[index];
@@ -83,8 +83,15 @@ export async function launch(select: string[], flags: LaunchFlags, options: Laun
     project.entries.map((e) => e.name),
   );
   const tracker = new ReadinessTracker(project.instances, checks, { clock: systemClock, settleMs: flags.settle * 1000 });
-  await checkPortsFree(project, tracker);
+  // The port check reads /proc while the watchdog starts; nothing is spawned before it has passed.
+  const portsChecked = checkPortsFree(project, tracker);
   const watchdog = new Watchdog(session);
+  try {
+    await portsChecked;
+  } catch (error) {
+    watchdog.close();
+    throw error;
+  }
   const supervisor = new Supervisor({
     instances: project.instances,
     cwd: project.root,

@@ -22,7 +22,7 @@ export async function main(argv: readonly string[], stderr: NodeJS.WritableStrea
   // Once per process (main may run many times in one, as in tests), and for good: the EPIPE of a
   // write can arrive after main has returned.
   if (!process.stdout.listeners('error').includes(ignoreEpipe)) process.stdout.on('error', ignoreEpipe);
-  const program = buildProgram(result, (text) => stderr.write(text));
+  const program = buildProgram(result, (text) => stderr.write(text), argv[2]);
   try {
     await program.parseAsync([...argv]);
     return result.exitCode;

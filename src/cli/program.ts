@@ -22,7 +22,20 @@ export function packageVersion(): string {
   return 'unknown';
 }
 
-export function buildProgram(result: CommandResult, writeErr: (text: string) => void): Command {
+const COMMANDS: Record<string, (program: Command, result: CommandResult) => void> = {
+  start: registerStart,
+  smoke: registerSmoke,
+  check: registerCheck,
+  run: registerRun,
+  export: registerExport,
+};
+
+/**
+ * The program with every command, or with only `only` when argv names a command: the others' options
+ * would be built for nothing (a couple of milliseconds of start-up). Help, errors and suggestions for
+ * anything else see them all.
+ */
+export function buildProgram(result: CommandResult, writeErr: (text: string) => void, only?: string): Command {
   const program = new Command('ps-run')
     .description('Run the processes of a Procfile: a port per process type, one merged log, restarts with back-off, clean shutdown.')
     .version(packageVersion(), '-V, --version')
@@ -54,10 +67,7 @@ Examples:
   $ ps-run help start
 `,
     );
-  registerStart(program, result);
-  registerSmoke(program, result);
-  registerCheck(program, result);
-  registerRun(program, result);
-  registerExport(program, result);
+  const single = only !== undefined && Object.hasOwn(COMMANDS, only) ? only : undefined;
+  for (const [name, register] of Object.entries(COMMANDS)) if (single === undefined || name === single) register(program, result);
   return program;
 }
