@@ -1,7 +1,6 @@
 // Before start: is a port that a web process will bind already taken, and by whom? (Linux /proc;
 // elsewhere the holder is simply not named.)
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 
 export interface PortHolder {
   pid: number;
@@ -37,14 +36,6 @@ export function listeningSockets(): Map<number, Set<string>> | undefined {
       return [];
     }
   });
-  return texts.length === 0 ? undefined : parseListening(texts);
-}
-
-/** The same, read off the main thread (the kernel takes a while to write these tables out). */
-export async function readListeningSockets(): Promise<Map<number, Set<string>> | undefined> {
-  const texts = (await Promise.all(TABLES.map((table) => readFile(table, 'utf8').catch(() => undefined)))).filter(
-    (text): text is string => text !== undefined,
-  );
   return texts.length === 0 ? undefined : parseListening(texts);
 }
 

@@ -5,7 +5,7 @@ import { UsageError } from '../errors.js';
 import { describeEvent } from '../output/messages.js';
 import { teeOutput } from '../output/tee.js';
 import type { OutputListener } from '../supervisor/instance.js';
-import { findPortHolder, readListeningSockets } from '../port-holder.js';
+import { findPortHolder, listeningSockets } from '../port-holder.js';
 import { loadProject, type Project } from '../project.js';
 import { portAccepts } from '../readiness/probes.js';
 import { checkReadyTypes, parseReadySpecs } from '../readiness/spec.js';
@@ -60,7 +60,7 @@ export function addReadinessOptions(command: Command): Command {
 async function checkPortsFree(project: Project, tracker: ReadinessTracker): Promise<void> {
   const bound = [...tracker.states.values()].filter((s) => s.check.kind === 'port' || s.check.kind === 'http');
   // One read of /proc/net/tcp{,6} answers for every port at once; elsewhere, probe each port.
-  const listening = await readListeningSockets();
+  const listening = listeningSockets();
   const taken = listening ? bound.map((s) => listening.has(s.plan.port)) : await Promise.all(bound.map((s) => portAccepts(s.plan.port)));
   const index = taken.indexOf(true);
   const state = bound[index];
@@ -83,11 +83,11 @@ export async function launch(select: string[], flags: LaunchFlags, options: Laun
     project.entries.map((e) => e.name),
   );
   const tracker = new ReadinessTracker(project.instances, checks, { clock: systemClock, settleMs: flags.settle * 1000 });
-  // The port check reads /proc while the watchdog starts; nothing is spawned before it has passed.
-  const portsChecked = checkPortsFree(project, tracker);
+  // The watchdog shell boots while the port check reads /proc (synchronously: an async read of these
+  // tables takes several thread-pool round trips, slower in all); nothing is spawned before it passed.
   const watchdog = new Watchdog(session);
   try {
-    await portsChecked;
+    await checkPortsFree(project, tracker);
   } catch (error) {
     watchdog.close();
     throw error;
