@@ -40,17 +40,16 @@ export async function runOnce(words: string[], flags: RunFlags): Promise<number>
   const env = flags.port === undefined ? project.env : { ...project.env, PORT: String(flags.port) };
   const request = runRequest(words, project.entries);
   const json = flags.logFormat === 'json';
-  // Handlers go in before the spawn: a signal that arrives while the child starts is forwarded, not
-  // fatal to ps-run (which would orphan the child). In a terminal, Ctrl-C already reaches the child
-  // (same process group): forwarding it would double it.
+  // Handlers go in before the spawn: without one, a signal that arrives while the child starts would
+  // take ps-run's default action (death) and orphan the child; with one, it is handled once spawn has
+  // returned and forwarded. In a terminal, Ctrl-C already reaches the child (same process group):
+  // forwarding it would double it.
   const interactive = process.stdin.isTTY === true;
   let child: ReturnType<typeof spawn> | undefined;
-  const pending: NodeJS.Signals[] = [];
   const listeners = FORWARDED.map((signal) => {
     const listener = (): void => {
       if (signal === 'SIGINT' && interactive) return;
-      if (child) child.kill(signal);
-      else pending.push(signal);
+      child?.kill(signal);
     };
     process.on(signal, listener);
     return [signal, listener] as const;
@@ -70,7 +69,6 @@ export async function runOnce(words: string[], flags: RunFlags): Promise<number>
         child[stream]?.on('end', () => writer.end(name, stream));
       }
     }
-    for (const signal of pending) child.kill(signal);
     const started = child;
     return await new Promise<number>((resolve, reject) => {
       started.once('error', (error: NodeJS.ErrnoException) => {

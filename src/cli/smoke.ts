@@ -3,6 +3,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
+import { describeEvent } from '../output/messages.js';
 import { failureReport, summaryTable } from '../output/report.js';
 import { TailKeeper } from '../output/tail.js';
 import type { InstancePlan } from '../plan.js';
@@ -90,10 +91,8 @@ export async function runSmoke(select: string[], words: string[], flags: SmokeFl
     });
     command.pipeOutput(log.writer);
     command.on((event) => {
-      if (event.kind === 'exit')
-        log.writer.system(event.signal ? `${name} was killed by ${event.signal}` : `${name} exited with code ${event.code}`);
-      else if (event.kind === 'spawn') log.writer.system(`running ${name} (pid ${event.pid}): everything is ready`);
-      else if (event.kind === 'spawn-error') log.writer.system(`${name} could not start: ${event.message}`);
+      if (event.kind === 'spawn') log.writer.system(`running ${name} (pid ${event.pid}): everything is ready`);
+      else if (event.kind === 'exit' || event.kind === 'spawn-error') log.writer.system(describeEvent(event));
     });
     void command.start().done.then((status) => finish(`${name} exited with status ${status}`, status));
   };

@@ -87,3 +87,27 @@ export function prefixLines(block: Buffer, prefix: Buffer): Buffer {
   }
   return out;
 }
+
+/**
+ * One LineBuffer per stream of each process, created on first output and dropped at end of stream:
+ * the shared front of every listener that reads children's output as whole lines.
+ */
+export class StreamLines {
+  private readonly buffers = new Map<string, LineBuffer>();
+
+  /** Whole lines completed by `chunk` on that stream; null when none. */
+  push(name: string, stream: string, chunk: Buffer): Buffer | null {
+    const key = `${name}\0${stream}`;
+    let buffer = this.buffers.get(key);
+    if (!buffer) this.buffers.set(key, (buffer = new LineBuffer()));
+    return buffer.push(chunk);
+  }
+
+  /** The stream ended: its unfinished last line, if any. */
+  end(name: string, stream: string): Buffer | null {
+    const key = `${name}\0${stream}`;
+    const block = this.buffers.get(key)?.flush() ?? null;
+    this.buffers.delete(key);
+    return block;
+  }
+}

@@ -1,25 +1,20 @@
 // Keeps the last lines of each process, to show with a failure.
 import type { OutputListener, StreamName } from '../supervisor/instance.js';
-import { LineBuffer, forEachLine } from './lines.js';
+import { StreamLines, forEachLine } from './lines.js';
 
 export class TailKeeper implements OutputListener {
   private readonly tails = new Map<string, string[]>();
-  private readonly buffers = new Map<string, LineBuffer>();
+  private readonly streams = new StreamLines();
 
   constructor(private readonly keep = 20) {}
 
   data(name: string, stream: StreamName, chunk: Buffer): void {
-    const key = `${name}\0${stream}`;
-    let buffer = this.buffers.get(key);
-    if (!buffer) this.buffers.set(key, (buffer = new LineBuffer()));
-    const block = buffer.push(chunk);
+    const block = this.streams.push(name, stream, chunk);
     if (block) this.add(name, block);
   }
 
   end(name: string, stream: StreamName): void {
-    const key = `${name}\0${stream}`;
-    const block = this.buffers.get(key)?.flush();
-    this.buffers.delete(key);
+    const block = this.streams.end(name, stream);
     if (block) this.add(name, block);
   }
 

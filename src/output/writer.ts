@@ -1,7 +1,7 @@
 // Children's bytes -> whole lines -> formatted blocks -> the sink. One LineBuffer per stream of each
 // instance, so a line is never mixed with another process's output and never lost.
 import type { OutputListener, StreamName } from '../supervisor/instance.js';
-import { LineBuffer } from './lines.js';
+import { StreamLines } from './lines.js';
 import type { Sink } from './sink.js';
 
 export type LogStream = StreamName | 'system';
@@ -10,7 +10,7 @@ export type LogStream = StreamName | 'system';
 export type BlockFormatter = (block: Buffer, name: string, stream: LogStream, nowMs: number) => Buffer | string;
 
 export class LogWriter implements OutputListener {
-  private readonly buffers = new Map<string, LineBuffer>();
+  private readonly lines = new StreamLines();
 
   constructor(
     private readonly sink: Sink,
@@ -19,17 +19,12 @@ export class LogWriter implements OutputListener {
   ) {}
 
   data(name: string, stream: StreamName, chunk: Buffer): void {
-    const key = `${name}\0${stream}`;
-    let buffer = this.buffers.get(key);
-    if (!buffer) this.buffers.set(key, (buffer = new LineBuffer()));
-    const block = buffer.push(chunk);
+    const block = this.lines.push(name, stream, chunk);
     if (block) this.sink.write(this.format(block, name, stream, this.now()));
   }
 
   end(name: string, stream: StreamName): void {
-    const key = `${name}\0${stream}`;
-    const block = this.buffers.get(key)?.flush();
-    this.buffers.delete(key);
+    const block = this.lines.end(name, stream);
     if (block) this.sink.write(this.format(block, name, stream, this.now()));
   }
 

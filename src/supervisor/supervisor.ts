@@ -52,16 +52,18 @@ export class Supervisor {
     this.policy = options.restart ?? 'on-failure';
     this.clock = options.clock ?? systemClock;
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
+    const output: OutputListener = {
+      // Late-bound (pipeOutput may come after construction), without a rest array per chunk.
+      data: (name, stream, chunk) => this.output.data(name, stream, chunk),
+      end: (name, stream) => this.output.end(name, stream),
+    };
     const deps = {
       spawn: options.spawn ?? spawnShell,
       signalGroup: options.signalGroup ?? realSignalGroup,
       clock: this.clock,
       cwd: options.cwd,
       timeoutMs: options.timeoutMs ?? 5000,
-      output: {
-        data: (...a: Parameters<OutputListener['data']>) => this.output.data(...a),
-        end: (...a: Parameters<OutputListener['end']>) => this.output.end(...a),
-      },
+      output,
       hooks: this.hooks(),
     };
     this.instances = options.instances.map((plan) => new Instance(plan, deps));
