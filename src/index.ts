@@ -6,6 +6,16 @@ export { envFilesFor, readEnvFiles, parseEnvFiles, mergeEnv, type Env, type EnvF
 export { loadProject, loadBase, readProcfile, type Project, type ProjectOptions } from './project.js';
 export { UsageError } from './errors.js';
 export * from './supervisor/index.js';
+export { Runtime, type RuntimeOptions } from './runtime/runtime.js';
+export type { RuntimeControl, RuntimeEvent, InstanceStatus, RuntimeInfo, Requester } from './runtime/control.js';
+export { resolveTargets, planScale, parseScale } from './runtime/targets.js';
+export { ControlClient, dial } from './control/client.js';
+export { ControlServer } from './control/server.js';
+export { parseRequest, PROTOCOL_VERSION, type Request, type Reply } from './control/protocol.js';
+export { socketPathFor, socketDirectory } from './control/socket-path.js';
+export { OutputHub, type LineSubscriber } from './output/hub.js';
+export { LogRings, LogRing, type StoredLine } from './output/ring.js';
+export { runStatus, signalStatus } from './exit-status.js';
 export { LogWriter, type BlockFormatter, type LogStream } from './output/writer.js';
 export { Sink } from './output/sink.js';
 export { textFormat, jsonFormat } from './output/formats.js';

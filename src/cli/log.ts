@@ -1,17 +1,10 @@
-// Builds the log writer a command prints through, from the output flags.
-import type { Writable } from 'node:stream';
+// The log's look, from the output flags: colors (decided before the children's env is built, for
+// FORCE_COLOR) and the block formatter for text or JSON.
 import { supportsColor } from 'chalk';
 import { jsonFormat, textFormat } from '../output/formats.js';
-import { Sink, type SinkEvents } from '../output/sink.js';
 import { colorLevel, makeColorizer } from '../output/style.js';
-import { LogWriter } from '../output/writer.js';
+import type { BlockFormatter } from '../output/writer.js';
 import { colorChoice, type OutputFlags } from './options.js';
-
-export interface Log {
-  writer: LogWriter;
-  sink: Sink;
-  colored: boolean;
-}
 
 /** Whether the log will be colored, decided before the children's env is built (for FORCE_COLOR). */
 export function logColorLevel(flags: OutputFlags, env: NodeJS.ProcessEnv): 0 | 1 | 2 | 3 {
@@ -25,14 +18,11 @@ export function colorEnv(level: number, env: NodeJS.ProcessEnv): Record<string, 
   return { FORCE_COLOR: String(level) };
 }
 
-export function createLog(
+export function logFormat(
   flags: OutputFlags,
-  options: { names: readonly string[]; types: readonly string[]; level: 0 | 1 | 2 | 3; stream: Writable; events?: SinkEvents },
-): Log {
-  const sink = new Sink(options.stream, options.events);
-  const format =
-    flags.logFormat === 'json'
-      ? jsonFormat
-      : textFormat({ names: options.names, timestamps: flags.timestamp, colorize: makeColorizer(options.level, options.types) });
-  return { writer: new LogWriter(sink, format), sink, colored: options.level > 0 };
+  options: { names: readonly string[]; types: readonly string[]; level: 0 | 1 | 2 | 3 },
+): BlockFormatter {
+  return flags.logFormat === 'json'
+    ? jsonFormat
+    : textFormat({ names: options.names, timestamps: flags.timestamp, colorize: makeColorizer(options.level, options.types) });
 }

@@ -2,12 +2,16 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { oneLine } from '../errors.js';
+import { registerQuit, registerRestart, registerScale, registerStop } from './actions.js';
+import { registerAttach } from './attach.js';
 import { registerCheck } from './check.js';
+import { registerLogs } from './logs.js';
 import { registerExport } from './export.js';
 import type { CommandResult } from './result.js';
 import { registerRun } from './run.js';
 import { registerSmoke } from './smoke.js';
 import { registerStart } from './start.js';
+import { registerStatus } from './status.js';
 
 /** The version in package.json, found from dist/cli/ (modules) or dist/ (the bundled CLI). */
 export function packageVersion(): string {
@@ -28,6 +32,13 @@ const COMMANDS: Record<string, (program: Command, result: CommandResult) => void
   check: registerCheck,
   run: registerRun,
   export: registerExport,
+  status: registerStatus,
+  restart: registerRestart,
+  stop: registerStop,
+  scale: registerScale,
+  logs: registerLogs,
+  attach: registerAttach,
+  quit: registerQuit,
 };
 
 /**

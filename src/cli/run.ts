@@ -4,7 +4,9 @@ import { Option } from 'commander';
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { jsonFormat } from '../output/formats.js';
+import { OutputHub } from '../output/hub.js';
 import { Sink } from '../output/sink.js';
+import { systemClock } from '../supervisor/clock.js';
 import { LogWriter } from '../output/writer.js';
 import { loadProject } from '../project.js';
 import { exitStatus } from '../supervisor/policy.js';
@@ -63,11 +65,14 @@ export async function runOnce(words: string[], flags: RunFlags): Promise<number>
     if (json) {
       // With JSON logs the command's output is framed like any process's, under the command's name.
       const name = words.length === 1 && project.entries.some((e) => e.name === words[0]) ? (words[0] as string) : commandName(words);
-      const writer = new LogWriter(new Sink(process.stdout), jsonFormat);
+      const hub = new OutputHub(systemClock);
+      hub.subscribe(new LogWriter(new Sink(process.stdout), jsonFormat), { display: true });
       for (const stream of ['stdout', 'stderr'] as const) {
-        child[stream]?.on('data', (chunk: Buffer) => writer.data(name, stream, chunk));
-        child[stream]?.on('end', () => writer.end(name, stream));
+        const pipe = hub.open(name, stream);
+        child[stream]?.on('data', (chunk: Buffer) => pipe.data(chunk));
+        child[stream]?.on('end', () => pipe.end());
       }
+      child.once('close', () => hub.dispose());
     }
     const started = child;
     return await new Promise<number>((resolve, reject) => {

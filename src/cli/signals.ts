@@ -1,6 +1,6 @@
 // Shutdown signals for a command's lifetime: the first asks for a graceful stop, a second SIGINT
 // asks to kill at once.
-import { constants } from 'node:os';
+import { signalStatus } from '../exit-status.js';
 
 export const SHUTDOWN_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 export type ShutdownSignal = (typeof SHUTDOWN_SIGNALS)[number];
@@ -20,7 +20,7 @@ export function onShutdownSignals(handlers: ShutdownHandlers): () => void {
         return;
       }
       received = true;
-      handlers.stop(signal, 128 + constants.signals[signal]);
+      handlers.stop(signal, signalStatus(signal));
     };
     process.on(signal, listener);
     return [signal, listener] as const;

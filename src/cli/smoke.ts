@@ -5,14 +5,13 @@ import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { describeEvent } from '../output/messages.js';
 import { failureReport, summaryTable } from '../output/report.js';
-import { TailKeeper } from '../output/tail.js';
-import type { InstancePlan } from '../plan.js';
 import { describeCheck } from '../readiness/spec.js';
 import { Supervisor } from '../supervisor/supervisor.js';
+import { signalStatus } from '../exit-status.js';
 import { addReadinessOptions, launch, type LaunchFlags } from './launch.js';
 import { addFormationOption, addOutputOptions, addProjectOptions, seconds } from './options.js';
 import type { CommandResult } from './result.js';
-import { onShutdownSignals } from './signals.js';
+import { addSocketOption } from './socket.js';
 
 export interface SmokeFlags extends LaunchFlags {
   timeout: number;
@@ -36,21 +35,38 @@ export function commandName(words: readonly string[]): string {
   return path.basename(first) || 'command';
 }
 
+/** The command's name in the log: never one of the instances' names or types (two sources, one name). */
+export function commandLogName(words: readonly string[], taken: readonly string[]): string {
+  const name = commandName(words);
+  return taken.includes(name) || name === 'system' ? `${name}-cmd` : name;
+}
+
 export async function runSmoke(select: string[], words: string[], flags: SmokeFlags): Promise<number> {
-  const name = words.length > 0 ? commandName(words) : undefined;
-  const tail = new TailKeeper(20);
-  const { project, supervisor, tracker, log, watchdog } = await launch(select, flags, {
+  const { runtime, close } = await launch(select, flags, {
     restart: 'never',
     timeoutMs: flags.killTimeout * 1000,
-    extraNames: name ? [name] : [],
-    alsoOutput: [tail],
+    extraNames: words.length > 0 ? [commandName(words)] : [],
   });
-  if (project.instances.length === 0) throw new UsageError('the formation selects no process to smoke-test');
+  const { project, tracker, writer } = runtime;
+  const taken = project.instances.flatMap((i) => [i.name, i.type]);
+  const name = words.length > 0 ? commandLogName(words, taken) : undefined;
   let command: Supervisor | undefined;
   let failure: Failure | undefined;
   let summary: string | undefined;
+  let passed = false;
 
-  // The readiness deadline; the callbacks it calls are defined below and run long after.
+  const fail = (f: Failure): void => {
+    if (failure) return;
+    failure = f;
+    clearTimeout(timer);
+    command?.stop(`${f.name} failed`);
+    runtime.shutdown(`smoke failed: ${f.name}`, f.status);
+  };
+  const finish = (reason: string, status: number): void => {
+    clearTimeout(timer);
+    runtime.shutdown(reason, status);
+  };
+  // The readiness deadline.
   const timer = setTimeout(() => {
     const waiting = [...tracker.states.values()].filter((s) => s.status === 'waiting');
     const first = waiting[0];
@@ -69,89 +85,78 @@ export async function runSmoke(select: string[], words: string[], flags: SmokeFl
     });
   }, flags.timeout * 1000);
 
-  const fail = (f: Failure): void => {
-    if (failure) return;
-    failure = f;
-    clearTimeout(timer);
-    command?.stop(`${f.name} failed`);
-    supervisor.stop(`smoke failed: ${f.name}`, f.status);
-  };
-  const finish = (reason: string, status: number): void => {
-    clearTimeout(timer);
-    supervisor.stop(reason, status);
-  };
   const startCommand = (): void => {
-    const plan: InstancePlan = { name: name!, type: name!, index: 1, command: commandLine(words), port: 0, env: project.env };
-    command = new Supervisor({
-      instances: [plan],
-      cwd: project.root,
-      restart: 'never',
-      timeoutMs: flags.killTimeout * 1000,
-      guard: watchdog,
-    });
-    command.pipeOutput(log.writer);
+    command = runtime.command(name!, commandLine(words));
     command.on((event) => {
-      if (event.kind === 'spawn') log.writer.system(`running ${name} (pid ${event.pid}): everything is ready`);
-      else if (event.kind === 'exit' || event.kind === 'spawn-error') log.writer.system(describeEvent(event));
+      if (event.kind === 'spawn') writer.system(`running ${name} (pid ${event.pid}): everything is ready`);
+      else if (event.kind === 'exit' || event.kind === 'spawn-error') writer.system(describeEvent(event));
     });
-    void command.start().done.then((status) => finish(`${name} exited with status ${status}`, status));
+    void command.start().done.then((status) => {
+      passed = true;
+      finish(`${name} exited with status ${status}`, status);
+    });
   };
 
-  tracker.on((event) => {
+  runtime.subscribe((event) => {
     if (event.kind === 'not-ready') {
       const state = tracker.states.get(event.name)!;
-      const status = state.exitSignal ? 1 : state.exitCode || 1;
-      fail({ name: event.name, reason: event.reason, status });
-    } else if (tracker.allReady() && !failure && !command) {
+      fail({ name: event.name, reason: event.reason, status: state.exitSignal ? 1 : state.exitCode || 1 });
+    } else if (event.kind === 'spawn-error') {
+      fail({ name: event.name, reason: `could not start: ${event.message}`, status: 127 });
+    } else if (event.kind === 'exit' && event.crashed && tracker.states.get(event.name)?.status === 'ready') {
+      // After readiness, a crash is still fatal: the app is not healthy.
+      fail({
+        name: event.name,
+        reason: event.signal ? `was killed by ${event.signal}` : `crashed with code ${event.code}`,
+        status: event.signal ? 1 : (event.code ?? 1),
+      });
+    } else if (event.kind === 'ready' && tracker.allReady() && !failure && !command) {
       clearTimeout(timer);
       if (name) startCommand();
       else {
         summary = summaryTable(tracker.states.values());
+        passed = true;
         finish('smoke passed', 0);
       }
     }
   });
-  supervisor.on((event) => {
-    // After readiness, a crash is still fatal: the app is not healthy.
-    if (event.kind === 'exit' && event.crashed && tracker.states.get(event.name)?.status === 'ready') {
-      const status = event.signal ? 1 : (event.code ?? 1);
-      fail({ name: event.name, reason: event.signal ? `was killed by ${event.signal}` : `crashed with code ${event.code}`, status });
-    }
-  });
   let signalled: number | undefined;
-  const dispose = onShutdownSignals({
-    stop: (signal, status) => {
-      signalled = status;
+  runtime.supervisor.on((event) => {
+    if (event.kind === 'stopping' && event.reason.startsWith('received ')) {
+      signalled = signalStatus(event.reason.slice('received '.length) as NodeJS.Signals);
       clearTimeout(timer);
-      command?.stop(`received ${signal}`);
-      supervisor.stop(`received ${signal}`, status);
-    },
-    kill: () => {
-      command?.kill();
-      supervisor.kill();
-    },
+      command?.stop(event.reason);
+    }
   });
 
   try {
-    supervisor.start();
-    const status = await supervisor.done;
+    if (project.instances.length === 0) throw new UsageError('the formation selects no process to smoke-test');
+    runtime.start();
+    const status = await runtime.done;
     const commandStatus = command ? await command.done : undefined;
     if (failure) {
-      process.stderr.write(failureReport(failure.name, failure.reason, tail.lines(failure.name)));
+      process.stderr.write(failureReport(failure.name, failure.reason, runtime.lastLines(failure.name, 20)));
       return failure.status;
     }
     if (signalled !== undefined) return signalled;
+    if (!passed) {
+      // The run ended before everything was ready (the log's reader went away, say): never a pass.
+      process.stderr.write('ps-run: smoke failed: the run ended before every process was ready\n');
+      return status === 0 ? 1 : status;
+    }
     if (summary !== undefined && status === 0) {
       // JSON logs stay JSON Lines to the end: the table's rows become system entries.
-      if (flags.logFormat === 'json') for (const row of summary.trimEnd().split('\n')) log.writer.system(row);
+      if (flags.logFormat === 'json') for (const row of summary.trimEnd().split('\n')) writer.system(row);
       else process.stdout.write(summary);
     }
     return commandStatus ?? status;
   } finally {
     clearTimeout(timer);
-    tracker.dispose();
-    watchdog.close();
-    dispose();
+    if (!passed && failure === undefined && signalled === undefined) {
+      runtime.shutdown('smoke over', 1);
+      await runtime.done;
+    }
+    await close();
   }
 }
 
@@ -168,6 +173,7 @@ export function registerSmoke(program: Command, result: CommandResult): void {
     .option('--timeout <seconds>', 'how long every process has to become ready', seconds(86_400), 60)
     .option('--kill-timeout <seconds>', 'grace period between SIGTERM and SIGKILL when stopping', seconds(3600), 5);
   addOutputOptions(command);
+  addSocketOption(command);
   command
     .addHelpText(
       'after',

@@ -1,10 +1,12 @@
-// `ps-run start [formation...]`: run the formation until it ends or is told to stop.
+// `ps-run start [formation...]`: run the formation until it ends or is told to stop; drivable meanwhile
+// through its control socket.
 import type { Command } from 'commander';
 import type { RestartPolicy } from '../supervisor/policy.js';
+import { forwardInput } from './input.js';
 import { addReadinessOptions, launch, type LaunchFlags } from './launch.js';
 import { addFormationOption, addOutputOptions, addProjectOptions, restartPolicy, seconds, wholeNumber } from './options.js';
 import type { CommandResult } from './result.js';
-import { onShutdownSignals } from './signals.js';
+import { addSocketOption } from './socket.js';
 
 export interface StartFlags extends LaunchFlags {
   timeout: number;
@@ -12,27 +14,31 @@ export interface StartFlags extends LaunchFlags {
   maxRestarts?: number;
   backoff: number;
   backoffMax: number;
+  input?: string;
 }
 
 export async function runStart(select: string[], flags: StartFlags): Promise<number> {
-  const { project, supervisor, tracker, log, watchdog } = await launch(select, flags, {
+  const { runtime, close } = await launch(select, flags, {
     restart: flags.restart,
     maxRestarts: flags.maxRestarts,
     backoff: { initialMs: flags.backoff, maxMs: Math.max(flags.backoff, flags.backoffMax) },
     timeoutMs: flags.timeout * 1000,
   });
-  const dispose = onShutdownSignals({
-    stop: (signal, status) => supervisor.stop(`received ${signal}`, status),
-    kill: () => supervisor.kill(),
-  });
+  let stopInput: (() => void) | undefined;
   try {
-    if (project.instances.length === 0) log.writer.system('no process to run: the formation selects none');
-    supervisor.start();
-    return await supervisor.done;
+    stopInput = flags.input === undefined ? undefined : forwardInput(runtime, flags.input, process.stdin);
+  } catch (error) {
+    runtime.shutdown('bad --input', 1);
+    await runtime.done;
+    await close();
+    throw error;
+  }
+  try {
+    runtime.start();
+    return await runtime.done;
   } finally {
-    tracker.dispose();
-    watchdog.close();
-    dispose();
+    stopInput?.();
+    await close();
   }
 }
 
@@ -48,9 +54,11 @@ export function registerStart(program: Command, result: CommandResult): void {
     .option('--restart <policy>', 'on-failure, always (clean exits too), or never (a crash stops everything)', restartPolicy, 'on-failure')
     .option('--max-restarts <n>', 'give a process up after n restarts in a row (default: no limit)', wholeNumber(0, 1_000_000))
     .option('--backoff <ms>', 'first restart delay; it doubles with each crash in a row', wholeNumber(1, 3_600_000), 100)
-    .option('--backoff-max <ms>', 'longest restart delay', wholeNumber(1, 3_600_000), 10_000);
+    .option('--backoff-max <ms>', 'longest restart delay', wholeNumber(1, 3_600_000), 10_000)
+    .option('--input <name>', "send what you type (ps-run's stdin) to this instance's stdin, e.g. web.1 (Ctrl-C still stops ps-run)");
   addReadinessOptions(command);
   addOutputOptions(command);
+  addSocketOption(command);
   command
     .addHelpText(
       'after',
@@ -61,6 +69,7 @@ Examples:
   $ ps-run start -m all=2,clock=0    two of everything but clock
   $ ps-run start --restart never     a crash stops everything (for CI)
   $ ps-run start --ready web=http:/health --ready worker=log:connected
+  $ ps-run start --input web.1       type into web.1 (a debugger in the server)
 `,
     )
     .action(async (select: string[], flags: StartFlags) => {

@@ -12,9 +12,9 @@ export interface TextFormatOptions {
 
 /** `14:02:11 web.1  | ` before each line; the prefix is rebuilt at most once a second per name. */
 export function textFormat(options: TextFormatOptions): BlockFormatter {
-  const width = Math.max(...options.names.map((n) => n.length), 'system'.length);
+  let width = Math.max(...options.names.map((n) => n.length), 'system'.length);
   const cache = new Map<string, { second: number; prefix: Buffer }>();
-  return (block, name, _stream, nowMs) => {
+  const format: BlockFormatter = (block, name, _stream, nowMs) => {
     const second = options.timestamps ? Math.floor(nowMs / 1000) : 0;
     let entry = cache.get(name);
     if (!entry || entry.second !== second) {
@@ -25,6 +25,12 @@ export function textFormat(options: TextFormatOptions): BlockFormatter {
     }
     return prefixLines(block, entry.prefix);
   };
+  format.widen = (name) => {
+    if (name.length <= width) return;
+    width = name.length;
+    cache.clear();
+  };
+  return format;
 }
 
 /** One JSON object per line: `{"time","process","stream","line"}`; invalid UTF-8 becomes U+FFFD. */

@@ -37,6 +37,12 @@ export class LineBuffer {
     return this.size;
   }
 
+  /** The partial line held now, without taking it (to show a prompt while it waits for its newline). */
+  peek(): Buffer {
+    if (this.parts.length > 1) this.parts = [Buffer.concat(this.parts)];
+    return this.parts[0] ?? Buffer.alloc(0);
+  }
+
   private takePending(): Buffer {
     const block = Buffer.concat([...this.parts, NEWLINE_BUFFER]);
     this.parts = [];

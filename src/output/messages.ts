@@ -3,6 +3,8 @@ import type { SupervisorEvent } from '../supervisor/events.js';
 
 export function describeEvent(event: SupervisorEvent): string {
   switch (event.kind) {
+    case 'state':
+      return `${event.name} is ${event.state}`;
     case 'spawn':
       return `${event.name} started with pid ${event.pid}${event.port ? ` on port ${event.port}` : ''}`;
     case 'spawn-error':

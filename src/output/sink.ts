@@ -1,5 +1,7 @@
 // The one place log bytes leave ps-run: writes to a stream, reports back-pressure, and survives a
-// reader that went away (EPIPE) by reporting it once and dropping further output.
+// reader that went away (EPIPE), a terminal that hung up (EIO) or a full disk (ENOSPC) by reporting it
+// once and dropping further output. Once the run is stopping, output that nobody reads is dropped (and
+// counted) instead of queued, so a stalled reader can never hold a shutdown up.
 // Blocks are written at once, not batched per event-loop turn: measured, batching cost 30% more CPU per
 // line, because pausing the children until `drain` lets their pipes fill, so each read brings 64 KiB.
 import type { Writable } from 'node:stream';
@@ -7,19 +9,25 @@ import type { Writable } from 'node:stream';
 export interface SinkEvents {
   /** true: the reader is behind, stop reading the children; false: it caught up. */
   pressure?(paused: boolean): void;
-  /** The stream failed (EPIPE when `ps-run | head` closed its end). */
-  closed?(error: Error): void;
+  /** The stream failed (EPIPE when `ps-run | head` closed its end, EIO after a hang-up, ENOSPC). */
+  closed?(error: NodeJS.ErrnoException): void;
 }
+
+/** While stopping, at most this much is queued for a reader that does not read; the rest is dropped. */
+export const STOPPING_QUEUE_BYTES = 1024 * 1024;
 
 export class Sink {
   private paused = false;
   private broken = false;
+  private stopping = false;
+  /** Bytes dropped while stopping because the reader did not keep up. */
+  dropped = 0;
 
   constructor(
     private readonly stream: Writable,
     private readonly events: SinkEvents = {},
   ) {
-    stream.on('error', (error: Error) => {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
       if (this.broken) return;
       this.broken = true;
       this.events.closed?.(error);
@@ -28,12 +36,28 @@ export class Sink {
 
   write(data: Buffer | string): void {
     if (this.broken) return;
-    if (this.stream.write(data) || this.paused) return;
+    if (this.stopping && this.stream.writableLength >= STOPPING_QUEUE_BYTES) {
+      this.dropped += data.length;
+      return;
+    }
+    if (this.stream.write(data) || this.paused || this.stopping) return;
     this.paused = true;
     this.events.pressure?.(true);
     this.stream.once('drain', () => {
       this.paused = false;
-      this.events.pressure?.(false);
+      if (!this.stopping) this.events.pressure?.(false);
     });
+  }
+
+  /** From now on the children are never paused for this reader: what it cannot take is dropped. */
+  stop(): void {
+    if (this.stopping) return;
+    this.stopping = true;
+    if (this.paused) this.events.pressure?.(false);
+  }
+
+  /** Bytes written but not yet taken by the reader. */
+  get queued(): number {
+    return this.stream.writableLength;
   }
 }

@@ -1,35 +1,33 @@
-// Children's bytes -> whole lines -> formatted blocks -> the sink. One LineBuffer per stream of each
-// instance, so a line is never mixed with another process's output and never lost.
-import type { OutputListener, StreamName } from '../supervisor/instance.js';
-import { StreamLines } from './lines.js';
+// Whole-line blocks -> formatted text -> the sink: the terminal's subscriber of the output hub.
+import type { LineSubscriber, LogStream } from './hub.js';
 import type { Sink } from './sink.js';
 
-export type LogStream = StreamName | 'system';
+export type { LogStream } from './hub.js';
 
 /** Formats a block of whole lines (each ending in `\n`) from one source. */
-export type BlockFormatter = (block: Buffer, name: string, stream: LogStream, nowMs: number) => Buffer | string;
+export interface BlockFormatter {
+  (block: Buffer, name: string, stream: LogStream, nowMs: number): Buffer | string;
+  /** A new name may appear (scaling up): widen the prefix column if it is longer. */
+  widen?(name: string): void;
+}
 
-export class LogWriter implements OutputListener {
-  private readonly lines = new StreamLines();
-
+export class LogWriter implements LineSubscriber {
   constructor(
     private readonly sink: Sink,
     private readonly format: BlockFormatter,
     private readonly now: () => number = Date.now,
   ) {}
 
-  data(name: string, stream: StreamName, chunk: Buffer): void {
-    const block = this.lines.push(name, stream, chunk);
-    if (block) this.sink.write(this.format(block, name, stream, this.now()));
-  }
-
-  end(name: string, stream: StreamName): void {
-    const block = this.lines.end(name, stream);
-    if (block) this.sink.write(this.format(block, name, stream, this.now()));
+  lines(name: string, stream: LogStream, block: Buffer, time: number): void {
+    this.sink.write(this.format(block, name, stream, time));
   }
 
   /** A line of ps-run's own, under the name `system` (or another, such as the smoke command's). */
   system(text: string, name = 'system'): void {
     this.sink.write(this.format(Buffer.from(`${text}\n`), name, 'system', this.now()));
+  }
+
+  widen(name: string): void {
+    this.format.widen?.(name);
   }
 }

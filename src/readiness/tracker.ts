@@ -1,10 +1,10 @@
 // Watches each instance until its readiness check passes: a port or HTTP probe polled after spawn,
 // a log line matched, a clean exit, or simply still being alive after the settle time.
-import { LineBuffer, forEachLine } from '../output/lines.js';
+import type { LineSubscriber, LogStream } from '../output/hub.js';
+import { forEachLine } from '../output/lines.js';
 import type { InstancePlan } from '../plan.js';
 import type { Clock } from '../supervisor/clock.js';
 import type { SupervisorEvent } from '../supervisor/events.js';
-import type { OutputListener, StreamName } from '../supervisor/instance.js';
 import { httpAnswers, portAccepts } from './probes.js';
 import { checkFor, describeCheck, type ReadyCheck } from './spec.js';
 
@@ -40,10 +40,11 @@ interface Run {
   startedAt: number;
   /** The pending settle or poll timer of this run. */
   timer?: unknown;
-  lines?: Map<StreamName, LineBuffer>;
+  /** A log check still looking at lines. */
+  matching?: boolean;
 }
 
-export class ReadinessTracker implements OutputListener {
+export class ReadinessTracker implements LineSubscriber {
   readonly states = new Map<string, ReadinessState>();
   private readonly runs = new Map<string, Run>();
   private readonly listeners = new Set<(event: ReadinessEvent) => void>();
@@ -51,10 +52,22 @@ export class ReadinessTracker implements OutputListener {
 
   constructor(
     plans: readonly InstancePlan[],
-    checks: ReadonlyMap<string, ReadyCheck>,
+    private readonly checks: ReadonlyMap<string, ReadyCheck>,
     private readonly deps: TrackerDeps,
   ) {
-    for (const plan of plans) this.states.set(plan.name, { plan, check: checkFor(plan.type, checks), status: 'waiting', running: false });
+    for (const plan of plans) this.add(plan);
+  }
+
+  /** A new instance (scaling up) to watch from its first spawn. */
+  add(plan: InstancePlan): void {
+    this.states.set(plan.name, { plan, check: checkFor(plan.type, this.checks), status: 'waiting', running: false });
+  }
+
+  /** An instance scaled away. */
+  remove(name: string): void {
+    const run = this.runs.get(name);
+    if (run) this.forget(name, run);
+    this.states.delete(name);
   }
 
   on(listener: (event: ReadinessEvent) => void): () => void {
@@ -70,22 +83,13 @@ export class ReadinessTracker implements OutputListener {
   /** Feed supervisor events: spawns arm the checks, exits settle `exit` checks or fail the others. */
   handle(event: SupervisorEvent): void {
     if (event.kind === 'spawn') this.arm(event.name);
-    else if (event.kind === 'exit') this.exited(event.name, event.code, event.signal, event.crashed);
+    else if (event.kind === 'exit') this.exited(event.name, event.code, event.signal, event.requested);
   }
 
-  data(name: string, stream: StreamName, chunk: Buffer): void {
+  lines(name: string, stream: LogStream, block: Buffer): void {
+    if (stream === 'system') return;
     const run = this.runs.get(name);
-    if (!run?.lines) return;
-    let buffer = run.lines.get(stream);
-    if (!buffer) run.lines.set(stream, (buffer = new LineBuffer()));
-    const block = buffer.push(chunk);
-    if (block) this.matchLines(name, run, block);
-  }
-
-  end(name: string, stream: StreamName): void {
-    const run = this.runs.get(name);
-    const block = run?.lines?.get(stream)?.flush();
-    if (run && block) this.matchLines(name, run, block);
+    if (run?.matching) this.matchLines(name, run, block);
   }
 
   private arm(name: string): void {
@@ -97,7 +101,7 @@ export class ReadinessTracker implements OutputListener {
     state.status = 'waiting';
     state.reason = undefined;
     const { check } = state;
-    if (check.kind === 'log') run.lines = new Map();
+    if (check.kind === 'log') run.matching = true;
     else if (check.kind === 'alive') {
       run.timer = this.deps.clock.setTimeout(() => this.isCurrent(name, run) && this.ready(name, run), this.deps.settleMs);
     } else if (check.kind === 'port' || check.kind === 'http') this.poll(name, run, check);
@@ -135,12 +139,12 @@ export class ReadinessTracker implements OutputListener {
       if (!matched && pattern.test(block.toString('utf8', start, end))) matched = true;
     });
     if (matched) {
-      run.lines = undefined;
+      run.matching = false;
       this.ready(name, run);
     }
   }
 
-  private exited(name: string, code: number | null, signal: NodeJS.Signals | null, crashed: boolean): void {
+  private exited(name: string, code: number | null, signal: NodeJS.Signals | null, requested: boolean): void {
     const state = this.states.get(name);
     const run = this.runs.get(name);
     if (!state || !run) return;
@@ -148,8 +152,9 @@ export class ReadinessTracker implements OutputListener {
     state.running = false;
     state.exitCode = code;
     state.exitSignal = signal;
-    // Stopped by ps-run itself (a shutdown): not a readiness failure of this process.
-    if (state.status !== 'waiting' || (signal !== null && !crashed)) return;
+    // Stopped by ps-run itself (a shutdown, a user's stop or restart): not a readiness failure of this process.
+    if (requested) state.status = state.status === 'ready' ? 'waiting' : state.status;
+    if (state.status !== 'waiting' || requested) return;
     if (state.check.kind === 'exit' && code === 0) {
       this.ready(name, run);
       return;

@@ -2,11 +2,12 @@
 // Everything else takes these as parameters, so unit tests can pass fakes.
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 
 /** The few members of a child process that ps-run touches. */
 export interface ChildLike {
   readonly pid?: number | undefined;
+  readonly stdin: Writable | null;
   readonly stdout: Readable | null;
   readonly stderr: Readable | null;
   on(event: 'exit', listener: (code: number | null, signal: NodeJS.Signals | null) => void): this;
@@ -18,6 +19,8 @@ export interface SpawnRequest {
   command: string;
   cwd: string;
   env: Record<string, string>;
+  /** 'pipe': a pipe ps-run holds open (watchers that exit on end of input keep running); 'ignore': /dev/null. */
+  stdin?: 'pipe' | 'ignore';
 }
 
 export type SpawnFn = (request: SpawnRequest) => ChildLike;
@@ -25,9 +28,9 @@ export type SpawnFn = (request: SpawnRequest) => ChildLike;
 /** Send `signal` to process group `pgid`; 0 only probes. Returns false when the group no longer exists. */
 export type SignalGroupFn = (pgid: number, signal: NodeJS.Signals | 0) => boolean;
 
-/** `sh -c command` as the leader of a new process group (and session), stdin closed. */
-export const spawnShell: SpawnFn = ({ command, cwd, env }) =>
-  spawn('/bin/sh', ['-c', command], { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+/** `sh -c command` as the leader of a new process group (and session). */
+export const spawnShell: SpawnFn = ({ command, cwd, env, stdin = 'ignore' }) =>
+  spawn('/bin/sh', ['-c', command], { cwd, env, detached: true, stdio: [stdin, 'pipe', 'pipe'] });
 
 export const signalGroup: SignalGroupFn = (pgid, signal) => {
   try {

@@ -1,7 +1,7 @@
 // The supervisor's public surface.
 export { Supervisor, type SupervisorOptions } from './supervisor.js';
 export type { SupervisorEvent, SupervisorListener } from './events.js';
-export type { Instance, InstanceState, OutputListener, StreamName } from './instance.js';
+export type { Instance, InstanceState, OutputOpener, PipeSink, StopIntent, StreamName } from './instance.js';
 export {
   nextBackoff,
   decideAfterExit,

@@ -1,5 +1,5 @@
 // What to do when a process exits: restart after a back-off, leave it done, give it up, or stop everything. Pure.
-import { constants } from 'node:os';
+import { runStatus } from '../exit-status.js';
 
 export type RestartPolicy = 'on-failure' | 'always' | 'never';
 export const RESTART_POLICIES: readonly RestartPolicy[] = ['on-failure', 'always', 'never'];
@@ -48,10 +48,7 @@ export function isCrash(exit: ExitInfo): boolean {
 }
 
 /** Shell-style status: the exit code, or 128 + the signal's number. */
-export function exitStatus(exit: Pick<ExitInfo, 'code' | 'signal'>): number {
-  if (exit.signal !== null) return 128 + (constants.signals[exit.signal] ?? 0);
-  return exit.code ?? 1;
-}
+export const exitStatus: (exit: Pick<ExitInfo, 'code' | 'signal'>) => number = runStatus;
 
 export function decideAfterExit(
   policy: RestartPolicy,

@@ -95,7 +95,11 @@ describe('ps-run smoke: log check', () => {
     expect(await exitWithin(run)).toBe(0);
     // The two writes are 300 ms apart: the match needed the second one.
     expect(readyAfter(run, 'worker.1', 32500, 'log:^ready to serve$')).toBeGreaterThanOrEqual(300);
-    expect(logLines(run.stdout)).toContain('worker.1 | ready to serve');
+    // The check sees the line whole; the terminal showed its first piece once it had waited (a prompt
+    // would), and the rest on the next line.
+    const lines = logLines(run.stdout);
+    expect(lines).toContain('worker.1 | ready to');
+    expect(lines[lines.indexOf('worker.1 | ready to') + 1]).toBe('worker.1 |  serve');
     expect(summaryRow(run, 'worker.1')?.[2]).toBe('log:^ready to serve$');
     expect(pidsWithEnv(MARK, run.mark)).toEqual([]);
   });

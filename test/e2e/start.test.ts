@@ -117,9 +117,9 @@ describe('ps-run start: environment and working directory', () => {
     expect(run.stdout).toContain(`| cwd=${realpathSync(root)} X=root-dir\n`);
   });
 
-  it('every child gets PORT and PS, and runs through sh -c with stdin not attached', async () => {
+  it('every child runs through sh -c; with --no-stdin its stdin is empty', async () => {
     const app = makeApp({ Procfile: 'app: echo "shell=$0"; if read line; then echo "stdin had: $line"; else echo "stdin empty"; fi\n' });
-    const run = tracker.start(['start', '-p', '21975'], { cwd: app });
+    const run = tracker.start(['start', '-p', '21975', '--no-stdin'], { cwd: app });
     expect(await exitWithin(run)).toBe(0);
     expect(run.stdout).toContain('| shell=/bin/sh\n');
     expect(run.stdout).toContain('| stdin empty\n');

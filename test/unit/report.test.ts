@@ -1,7 +1,7 @@
 // The smoke run's closing words (summary table, failure report) and the tail of output they show.
 import { describe, expect, it } from 'vitest';
 import { failureReport, summaryTable } from '../../src/output/report.js';
-import { TailKeeper } from '../../src/output/tail.js';
+import { LogRings } from '../../src/output/ring.js';
 import type { ReadinessState } from '../../src/readiness/tracker.js';
 import { parseReadyCheck } from '../../src/readiness/spec.js';
 
@@ -73,39 +73,42 @@ describe('failureReport', () => {
   });
 });
 
-describe('TailKeeper', () => {
-  const feed = (tail: TailKeeper, name: string, text: string, stream: 'stdout' | 'stderr' = 'stdout'): void =>
-    tail.data(name, stream, Buffer.from(text));
+describe('LogRings', () => {
+  const feed = (rings: LogRings, name: string, text: string, stream: 'stdout' | 'stderr' = 'stdout'): void =>
+    rings.lines(name, stream, Buffer.from(text), 0);
 
-  it('keeps the last 20 lines of each process by default', () => {
-    const tail = new TailKeeper();
-    for (let i = 0; i < 30; i++) feed(tail, 'web.1', `web ${i}\n`);
-    feed(tail, 'worker.1', 'w 0\nw 1\n');
-    expect(tail.lines('web.1')).toEqual(Array.from({ length: 20 }, (_, i) => `web ${i + 10}`));
-    expect(tail.lines('worker.1')).toEqual(['w 0', 'w 1']);
-    expect(tail.lines('clock.1')).toEqual([]);
+  it('keeps the last lines of each process, up to its line limit', () => {
+    const rings = new LogRings(20);
+    for (let i = 0; i < 30; i++) feed(rings, 'web.1', `web ${i}\n`);
+    feed(rings, 'worker.1', 'w 0\nw 1\n');
+    expect(rings.text('web.1', 100)).toEqual(Array.from({ length: 20 }, (_, i) => `web ${i + 10}`));
+    expect(rings.text('worker.1', 100)).toEqual(['w 0', 'w 1']);
+    expect(rings.text('clock.1', 100)).toEqual([]);
   });
 
-  it('keeps the last lines of one big block', () => {
-    const tail = new TailKeeper(3);
-    feed(tail, 'a.1', Array.from({ length: 1000 }, (_, i) => `l${i}\n`).join(''));
-    expect(tail.lines('a.1')).toEqual(['l997', 'l998', 'l999']);
+  it('keeps the last lines of one big block, and strips CR', () => {
+    const rings = new LogRings(3);
+    feed(rings, 'a.1', Array.from({ length: 1000 }, (_, i) => `l${i}\r\n`).join(''));
+    expect(rings.text('a.1', 3)).toEqual(['l997', 'l998', 'l999']);
   });
 
-  it('joins a line split across chunks, per stream, and strips CR', () => {
-    const tail = new TailKeeper(5);
-    feed(tail, 'a.1', 'hel', 'stdout');
-    feed(tail, 'a.1', 'err', 'stderr');
-    feed(tail, 'a.1', 'lo\r\n', 'stdout');
-    feed(tail, 'a.1', 'or\n', 'stderr');
-    expect(tail.lines('a.1')).toEqual(['hello', 'error']);
+  it('is bounded by bytes too: a flood of long lines keeps at most the byte limit', () => {
+    const rings = new LogRings(1000, 10_000);
+    for (let i = 0; i < 100; i++) feed(rings, 'a.1', `${String(i).padStart(3, '0')}${'x'.repeat(996)}\n`);
+    const kept = rings.tail('a.1', 1000);
+    expect(kept.reduce((n, l) => n + l.line.length + 1, 0)).toBeLessThanOrEqual(10_000);
+    expect(kept.at(-1)?.line.toString().slice(0, 3)).toBe('099');
+    expect(kept.length).toBeGreaterThanOrEqual(9);
   });
 
-  it('keeps an unfinished last line when the stream ends', () => {
-    const tail = new TailKeeper(5);
-    feed(tail, 'a.1', 'one\ntwo');
-    expect(tail.lines('a.1')).toEqual(['one']);
-    tail.end('a.1', 'stdout');
-    expect(tail.lines('a.1')).toEqual(['one', 'two']);
+  it('answers with the last n lines only, each with its stream and time', () => {
+    const rings = new LogRings();
+    rings.lines('a.1', 'stdout', Buffer.from('one\ntwo\n'), 5);
+    rings.lines('a.1', 'stderr', Buffer.from('three\n'), 7);
+    rings.lines('a.1', 'system', Buffer.from('ignored\n'), 8);
+    expect(rings.tail('a.1', 2).map((l) => [l.line.toString(), l.stream, l.time])).toEqual([
+      ['two', 'stdout', 5],
+      ['three', 'stderr', 7],
+    ]);
   });
 });

@@ -11,6 +11,7 @@ import type { RestartPolicy } from '../../src/supervisor/policy.js';
 import { Supervisor } from '../../src/supervisor/supervisor.js';
 
 class FakeChild extends EventEmitter implements ChildLike {
+  readonly stdin = new PassThrough();
   readonly stdout = new PassThrough();
   readonly stderr = new PassThrough();
   /** The group outlives the leader when the leader forked something. */
@@ -67,6 +68,9 @@ function setup(options: { names?: string[]; restart?: RestartPolicy; maxRestarts
     maxRestarts: options.maxRestarts,
     timeoutMs: options.timeoutMs ?? 5000,
     clock,
+    output: {
+      open: (name, stream) => ({ data: (chunk) => output.push(`${name} ${stream} ${chunk.toString()}`), end: () => {} }),
+    },
     spawn: (request) => {
       const child = new FakeChild(nextPid++, request);
       children.push(child);
@@ -83,10 +87,6 @@ function setup(options: { names?: string[]; restart?: RestartPolicy; maxRestarts
     },
   });
   supervisor.on((event) => events.push(event));
-  supervisor.pipeOutput({
-    data: (name, stream, chunk) => output.push(`${name} ${stream} ${chunk.toString()}`),
-    end: () => {},
-  });
   let status: number | undefined;
   void supervisor.done.then((s) => (status = s));
   const spawnsOf = (name: string): FakeChild[] => children.filter((c) => c.request.env.PS === name);
@@ -105,8 +105,8 @@ describe('Supervisor', () => {
     const t = setup({ names: ['web.1', 'worker.1'] });
     t.supervisor.start();
     expect(t.children.map((c) => c.request)).toEqual([
-      { command: 'run web.1', cwd: '/app', env: { PORT: '5000', PS: 'web.1' } },
-      { command: 'run worker.1', cwd: '/app', env: { PORT: '5100', PS: 'worker.1' } },
+      { command: 'run web.1', cwd: '/app', env: { PORT: '5000', PS: 'web.1' }, stdin: 'pipe' },
+      { command: 'run worker.1', cwd: '/app', env: { PORT: '5100', PS: 'worker.1' }, stdin: 'pipe' },
     ]);
     expect(t.kinds('spawn')).toEqual([
       { kind: 'spawn', name: 'web.1', pid: 100, port: 5000 },
@@ -251,7 +251,7 @@ describe('Supervisor', () => {
     t.supervisor.start();
     t.latest('web.1').exit(null, 'SIGSEGV');
     await flush();
-    expect(t.kinds('exit')).toEqual([{ kind: 'exit', name: 'web.1', code: null, signal: 'SIGSEGV', crashed: true }]);
+    expect(t.kinds('exit')).toEqual([{ kind: 'exit', name: 'web.1', code: null, signal: 'SIGSEGV', crashed: true, requested: false }]);
     expect(t.status()).toBe(139);
   });
 
@@ -366,7 +366,7 @@ describe('Supervisor', () => {
     let status: number | undefined;
     void supervisor.done.then((s) => (status = s));
     supervisor.start();
-    expect(events).toEqual([{ kind: 'spawn-error', name: 'web.1', message: 'spawn /bin/sh ENOENT' }]);
+    expect(events.filter((e) => e.kind !== 'state')).toEqual([{ kind: 'spawn-error', name: 'web.1', message: 'spawn /bin/sh ENOENT' }]);
     return Promise.resolve().then(() => expect(status).toBe(127));
   });
 
@@ -375,5 +375,121 @@ describe('Supervisor', () => {
     t.supervisor.start();
     await flush();
     expect(t.status()).toBe(0);
+  });
+});
+
+describe('Supervisor: a live formation', () => {
+  it('a requested restart: SIGTERM, then a new run at once with no back-off; the streak resets and the status stays 0', async () => {
+    const t = setup({ names: ['web.1', 'worker.1'] });
+    t.supervisor.start();
+    t.latest('web.1').exit(1);
+    await flush();
+    t.clock.advance(100);
+    const instance = t.supervisor.get('web.1')!;
+    expect(instance.streak.crashes).toBe(1);
+    const worker = t.latest('worker.1');
+    const restarted = t.supervisor.restartOne('web.1');
+    expect(instance.state).toBe('stopping');
+    await flush();
+    await restarted;
+    expect(instance.state).toBe('running');
+    expect(t.spawnsOf('web.1')).toHaveLength(3);
+    expect(instance.streak).toEqual({ restarts: 0, crashes: 0 });
+    expect(t.latest('worker.1')).toBe(worker);
+    expect(t.kinds('exit').at(-1)).toMatchObject({ name: 'web.1', crashed: false, requested: true });
+    t.supervisor.stop('over', 0);
+    await flush();
+    expect(t.status()).toBe(0);
+  });
+
+  it('a requested stop leaves the instance stopped, never restarted, and the supervisor running', async () => {
+    const t = setup({ names: ['web.1', 'worker.1'], restart: 'always' });
+    t.supervisor.start();
+    await t.supervisor.stopOne('web.1').then(
+      () => undefined,
+      () => undefined,
+    );
+    await flush();
+    const web = t.supervisor.get('web.1')!;
+    expect(web.state).toBe('stopped');
+    t.clock.advance(60_000);
+    expect(t.spawnsOf('web.1')).toHaveLength(1);
+    // The worker still runs: nothing ends the supervisor.
+    expect(t.status()).toBeUndefined();
+    t.supervisor.startOne('web.1');
+    expect(web.state).toBe('running');
+    expect(t.spawnsOf('web.1')).toHaveLength(2);
+  });
+
+  it('stopping an instance in back-off cancels its restart', async () => {
+    const t = setup();
+    t.supervisor.start();
+    t.latest('web.1').exit(1);
+    await flush();
+    expect(t.supervisor.get('web.1')!.state).toBe('backoff');
+    await t.supervisor.stopOne('web.1');
+    t.clock.advance(60_000);
+    expect(t.supervisor.get('web.1')!.state).toBe('stopped');
+    expect(t.spawnsOf('web.1')).toHaveLength(1);
+  });
+
+  it('add starts a new instance; remove stops and forgets it', async () => {
+    const t = setup({ names: ['web.1'] });
+    t.supervisor.start();
+    t.supervisor.add(plan('web.2', 5001));
+    expect(t.supervisor.instances.map((i) => [i.name, i.state])).toEqual([
+      ['web.1', 'running'],
+      ['web.2', 'running'],
+    ]);
+    const removed = t.supervisor.remove('web.2');
+    await flush();
+    await removed;
+    expect(t.supervisor.instances.map((i) => i.name)).toEqual(['web.1']);
+    expect(t.sent).toContainEqual({ pid: t.latest('web.2').pid, signal: 'SIGTERM' });
+  });
+
+  it('announces every state change through one event, with the previous state', async () => {
+    const t = setup();
+    t.supervisor.start();
+    t.latest('web.1').exit(1);
+    await flush();
+    t.clock.advance(100);
+    const states = t.kinds('state').map((e) => e.kind === 'state' && `${e.previous}->${e.state}`);
+    expect(states).toEqual([
+      'waiting->starting',
+      'starting->running',
+      'running->exited',
+      'exited->backoff',
+      'backoff->starting',
+      'starting->running',
+    ]);
+  });
+
+  it('endsWhenIdle holds the supervisor while the runtime says so, then lets it settle', async () => {
+    let hold = true;
+    const clock = new FakeClock(0);
+    const children: FakeChild[] = [];
+    const supervisor = new Supervisor({
+      instances: [plan('web.1', 5000)],
+      cwd: '/app',
+      clock,
+      spawn: (request) => {
+        const child = new FakeChild(200 + children.length, request);
+        children.push(child);
+        return child;
+      },
+      signalGroup: (pgid) => children.some((c) => c.pid === pgid && c.alive),
+      endsWhenIdle: () => !hold,
+    });
+    let status: number | undefined;
+    void supervisor.done.then((s) => (status = s));
+    supervisor.start();
+    children[0]!.exit(0);
+    await flush();
+    expect(status).toBeUndefined();
+    hold = false;
+    supervisor.settleIfIdle();
+    await flush();
+    expect(status).toBe(0);
   });
 });

@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../support/fake-clock.js';
 import type { InstancePlan } from '../../src/plan.js';
 import { parseReadySpecs } from '../../src/readiness/spec.js';
+import { OutputHub } from '../../src/output/hub.js';
+import type { PipeSink } from '../../src/supervisor/instance.js';
 import { ReadinessTracker, type ReadinessEvent } from '../../src/readiness/tracker.js';
 
 /** A probe whose every call waits until the test answers it. */
@@ -52,9 +54,20 @@ function setup(names: string[], ready: string[] = [], settleMs = 1000, pollMs = 
     await Promise.resolve();
   };
   const exit = (name: string, code: number | null, signal: NodeJS.Signals | null = null): void =>
-    tracker.handle({ kind: 'exit', name, code, signal, crashed: code !== 0 });
-  const print = (name: string, text: string, stream: 'stdout' | 'stderr' = 'stdout'): void => tracker.data(name, stream, Buffer.from(text));
-  return { clock, port, http, tracker, events, spawn, exit, print };
+    tracker.handle({ kind: 'exit', name, code, signal, crashed: code !== 0, requested: false });
+  // Output reaches the tracker as it does in ps-run: split into lines once, by the hub.
+  const hub = new OutputHub(clock);
+  hub.subscribe(tracker);
+  const pipes = new Map<string, PipeSink>();
+  const pipe = (name: string, stream: 'stdout' | 'stderr'): PipeSink => {
+    const key = `${name} ${stream}`;
+    if (!pipes.has(key)) pipes.set(key, hub.open(name, stream));
+    return pipes.get(key)!;
+  };
+  const feed = (name: string, stream: 'stdout' | 'stderr', bytes: Buffer): void => pipe(name, stream).data(bytes);
+  const endStream = (name: string, stream: 'stdout' | 'stderr'): void => pipe(name, stream).end();
+  const print = (name: string, text: string, stream: 'stdout' | 'stderr' = 'stdout'): void => feed(name, stream, Buffer.from(text));
+  return { clock, port, http, tracker, events, spawn, exit, print, feed, endStream };
 }
 
 describe('ReadinessTracker: defaults', () => {
@@ -266,11 +279,11 @@ describe('ReadinessTracker: log check', () => {
   });
 
   it('matches a line split inside a multi-byte character', async () => {
-    const { events, spawn, tracker } = setup(['worker.1'], ['worker=log:prêt']);
+    const { events, spawn, feed } = setup(['worker.1'], ['worker=log:prêt']);
     await spawn('worker.1');
     const bytes = Buffer.from('prêt\n');
-    tracker.data('worker.1', 'stdout', bytes.subarray(0, 3));
-    tracker.data('worker.1', 'stdout', bytes.subarray(3));
+    feed('worker.1', 'stdout', bytes.subarray(0, 3));
+    feed('worker.1', 'stdout', bytes.subarray(3));
     expect(events.map((e) => e.kind)).toEqual(['ready']);
   });
 
@@ -285,11 +298,11 @@ describe('ReadinessTracker: log check', () => {
   });
 
   it('matches an unfinished last line when the stream ends', async () => {
-    const { events, spawn, print, tracker } = setup(['worker.1'], ['worker=log:^done$']);
+    const { events, spawn, print, endStream } = setup(['worker.1'], ['worker=log:^done$']);
     await spawn('worker.1');
     print('worker.1', 'done');
     expect(events).toEqual([]);
-    tracker.end('worker.1', 'stdout');
+    endStream('worker.1', 'stdout');
     expect(events.map((e) => e.kind)).toEqual(['ready']);
   });
 

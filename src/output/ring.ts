@@ -1,0 +1,103 @@
+// The last lines of each instance, bounded by lines and bytes, for `ps-run logs` and the smoke failure
+// report. Blocks are kept as they came (no copy, no split per line on the hot path); trimming drops
+// whole old blocks, and reads cut lines out of what is left.
+import type { LineSubscriber, LogStream } from './hub.js';
+import { forEachLine } from './lines.js';
+
+export interface StoredLine {
+  time: number;
+  stream: LogStream;
+  line: Buffer;
+}
+
+interface Entry {
+  time: number;
+  stream: LogStream;
+  block: Buffer;
+  lines: number;
+}
+
+export const RING_LINES = 1000;
+export const RING_BYTES = 1024 * 1024;
+
+function countLines(block: Buffer): number {
+  let n = 0;
+  for (let i = block.indexOf(10); i !== -1; i = block.indexOf(10, i + 1)) n++;
+  return n;
+}
+
+export class LogRing {
+  private entries: Entry[] = [];
+  private lines = 0;
+  private bytes = 0;
+
+  constructor(
+    private readonly maxLines = RING_LINES,
+    private readonly maxBytes = RING_BYTES,
+  ) {}
+
+  add(stream: LogStream, block: Buffer, time: number): void {
+    // A block bigger than the ring keeps only its tail. Copied: a view would pin the whole read buffer.
+    const kept = Buffer.from(block.length > this.maxBytes ? tailBytes(block, this.maxBytes) : block);
+    const entry: Entry = { time, stream, block: kept, lines: countLines(kept) };
+    this.entries.push(entry);
+    this.lines += entry.lines;
+    this.bytes += kept.length;
+    let drop = 0;
+    while (drop < this.entries.length - 1) {
+      const first = this.entries[drop]!;
+      if (this.lines - first.lines < this.maxLines && this.bytes <= this.maxBytes) break;
+      this.lines -= first.lines;
+      this.bytes -= first.block.length;
+      drop++;
+    }
+    if (drop > 0) this.entries = this.entries.slice(drop);
+  }
+
+  /** The last `n` lines (at most the ring's line limit), oldest first. */
+  tail(n: number): StoredLine[] {
+    const want = Math.min(n, this.maxLines);
+    const out: StoredLine[] = [];
+    for (let e = this.entries.length - 1; e >= 0 && out.length < want; e--) {
+      const entry = this.entries[e]!;
+      const lines: StoredLine[] = [];
+      forEachLine(entry.block, (start, end) =>
+        lines.push({ time: entry.time, stream: entry.stream, line: entry.block.subarray(start, end) }),
+      );
+      out.unshift(...lines.slice(Math.max(0, lines.length - (want - out.length))));
+    }
+    return out;
+  }
+}
+
+/** The whole lines in the last `max` bytes of a block. */
+function tailBytes(block: Buffer, max: number): Buffer {
+  const from = block.indexOf(10, block.length - max - 1);
+  return from === -1 ? block.subarray(block.length - max) : block.subarray(from + 1);
+}
+
+/** One ring per instance name. */
+export class LogRings implements LineSubscriber {
+  private readonly rings = new Map<string, LogRing>();
+
+  constructor(
+    private readonly maxLines = RING_LINES,
+    private readonly maxBytes = RING_BYTES,
+  ) {}
+
+  lines(name: string, stream: LogStream, block: Buffer, time: number): void {
+    if (stream === 'system') return;
+    let ring = this.rings.get(name);
+    if (!ring) this.rings.set(name, (ring = new LogRing(this.maxLines, this.maxBytes)));
+    ring.add(stream, block, time);
+  }
+
+  tail(name: string, n: number): StoredLine[] {
+    return this.rings.get(name)?.tail(n) ?? [];
+  }
+
+  /** Last lines as text, without `\r` (for the smoke failure report). */
+  text(name: string, n: number): string[] {
+    return this.tail(name, n).map((l) => l.line.toString('utf8').replace(/\r$/, ''));
+  }
+}
