@@ -1,11 +1,13 @@
 // The pseudo-terminal spawn on its own (no CLI): a real debugger-like program under a real pty.
+import { spawn as spawnProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { tmpdir } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import { signalGroup } from '../../src/supervisor/child.js';
 import { DEFAULT_TERM, loadPtySpawn, terminalSize, type PtyChild } from '../../src/supervisor/pty.js';
 import { UsageError } from '../../src/errors.js';
-import { fixture, isAlive, waitUntil } from './helpers.js';
+import { ROOT, fixture, isAlive, waitUntil } from './helpers.js';
 
 /** Collects a pty child's output and waits for patterns in it, with a deadline. */
 function reader(child: PtyChild): { text: () => string; waitFor: (pattern: RegExp, from?: number) => Promise<number> } {
@@ -100,6 +102,26 @@ describe('spawn under a pseudo-terminal', () => {
     const [code, signal] = await exited;
     // sh -c with one command execs it, so the signal reaches node itself.
     expect([code, signal]).toEqual([null, 'SIGTERM']);
+  });
+
+  it('ends the child when its parent dies by SIGKILL: the terminal hangs up', async () => {
+    // A parent that can be SIGKILLed: node running the built module, printing the child's pid.
+    const script = `import('${path.join(ROOT, 'dist/supervisor/pty.js')}').then(async ({ loadPtySpawn }) => {
+      const child = (await loadPtySpawn())({ command: ${JSON.stringify(fixture('debugger.js'))}, cwd: '/', env: { PATH: process.env.PATH } });
+      child.stdout.on('data', (d) => /\\(dbg\\) /.test(d.toString()) && console.log('child ' + child.pid));
+    })`;
+    const parent = spawnProcess(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let output = '';
+    parent.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    try {
+      await waitUntil(() => /child \d+/.test(output), 10_000, 'the parent to report its pty child');
+      const pid = Number(/child (\d+)/.exec(output)?.[1]);
+      expect(isAlive(pid)).toBe(true);
+      parent.kill('SIGKILL');
+      await waitUntil(() => !isAlive(pid) && !signalGroup(pid, 0), 10_000, `pty child ${pid} to end after its parent`);
+    } finally {
+      parent.kill('SIGKILL');
+    }
   });
 
   it('without the package, fails with one line that names the package and the reason', async () => {
