@@ -39,10 +39,22 @@ export function envFilesFor(option: string | undefined, root: string, cwd: strin
     .map((name) => ({ path: path.resolve(cwd, name), required: true }));
 }
 
-/** UTF-8 bytes -> text; bytes that are not UTF-8 are an error at their line, not U+FFFD in a value. */
-export function decodeUtf8(bytes: Uint8Array, file: string): string {
+/**
+ * UTF-8 bytes -> text; bytes that are not UTF-8 are an error at their line, not U+FFFD in a value.
+ * A UTF-8 byte order mark (Notepad and PowerShell write one) is dropped; UTF-16 is named as such.
+ * `label` names what the file is for in messages (`Procfile`).
+ */
+export function decodeUtf8(bytes: Uint8Array, file: string, label?: string): string {
+  const utf16 = utf16Order(bytes);
+  if (utf16 !== undefined) {
+    throw new UsageError(`${label === undefined ? '' : `${label} `}${file} is UTF-16 (${utf16}); save it as UTF-8`, {
+      file,
+      hint: 'PowerShell 5 writes UTF-16 with ">"; use Out-File -Encoding utf8',
+    });
+  }
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    // ignoreBOM false (the default) means the decoder consumes a leading byte order mark.
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
   } catch {
     let good = 0;
     for (let end = bytes.length; good < end;) {
@@ -54,6 +66,29 @@ export function decodeUtf8(bytes: Uint8Array, file: string): string {
     const line = bytes.subarray(0, good).filter((b) => b === 0x0a).length + 1;
     throw new UsageError(`${at(file, line)}not valid UTF-8 (byte ${good + 1} of the file)`, { file, line, hint: 'save the file as UTF-8' });
   }
+}
+
+/**
+ * 'little-endian' or 'big-endian' when the bytes look like UTF-16: a UTF-16 byte order mark, or
+ * (without one) a NUL in every other byte of the start while the bytes between are not NUL, as
+ * ASCII text is in UTF-16. Text in UTF-8 has no NUL bytes at all.
+ */
+export function utf16Order(bytes: Uint8Array): 'little-endian' | 'big-endian' | undefined {
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return 'little-endian';
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return 'big-endian';
+  const pairs = Math.min(Math.floor(bytes.length / 2), 64);
+  if (pairs < 2) return undefined;
+  let low = 0; // pairs like "w\0": little-endian ASCII
+  let high = 0; // pairs like "\0w": big-endian ASCII
+  for (let i = 0; i < pairs; i++) {
+    const a = bytes[2 * i] as number;
+    const b = bytes[2 * i + 1] as number;
+    if (a !== 0 && b === 0) low++;
+    else if (a === 0 && b !== 0) high++;
+  }
+  if (low === pairs) return 'little-endian';
+  if (high === pairs) return 'big-endian';
+  return undefined;
 }
 
 function decodes(bytes: Uint8Array): boolean {

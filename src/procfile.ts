@@ -16,15 +16,29 @@ const ENTRY = /^([A-Za-z0-9_-]+):([\s\S]*)$/;
 /** Names a formation gives a meaning of its own (`-m all=2`), so no process type may take them. */
 export const RESERVED_NAMES: readonly string[] = ['all'];
 
+/**
+ * Where ps-run departs from foreman's and honcho's parsers (which skip every line that does not match
+ * `^name:`): a leading byte order mark is dropped (they skip the first entry, as its name starts with
+ * U+FEFF), and an indented entry counts (they skip it, which moves the ports of every later type).
+ */
 export function parseProcfile(text: string, file = 'Procfile'): ProcfileEntry[] {
   const entries: ProcfileEntry[] = [];
   const seen = new Map<string, number>();
-  const lines = text.split('\n');
+  const lines = text.replace(/^\uFEFF/, '').split('\n');
   for (let i = 0; i < lines.length; i++) {
     const raw = (lines[i] ?? '').replace(/\r$/, '');
     const trimmed = raw.trim();
     if (trimmed === '' || trimmed.startsWith('#')) continue;
     const line = i + 1;
+    const previous = entries.at(-1);
+    // `web: cmd \` over two lines, as in a shell script: the second line is not an entry of its own.
+    if (previous !== undefined && previous.line === i && previous.command.endsWith('\\') && /^\s/.test(raw)) {
+      throw new UsageError(`${at(file, line)}an entry is one line, but line ${i} ends with "\\" and this line continues it`, {
+        file,
+        line,
+        hint: 'join the two lines, or move the command into a script',
+      });
+    }
     const match = ENTRY.exec(trimmed);
     if (!match) {
       throw new UsageError(`${at(file, line)}expected "name: command" with a name of letters, digits, "_" or "-", got ${quote(trimmed)}`, {

@@ -1,6 +1,6 @@
 // Reads what a command needs from disk (Procfile, env files) and plans the formation. The only file
 // I/O before processes start; everything it calls is pure.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { decodeUtf8, envFilesFor, mergeEnv, parseEnvFiles, readEnvFiles, type Env, type LoadedEnvFile } from './env.js';
 import { UsageError } from './errors.js';
@@ -57,12 +57,30 @@ export function readProcfile(file: string): ProcfileEntry[] {
     bytes = readFileSync(file);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new UsageError(`no Procfile at ${file}`, { hint: 'pass one with -f <path>' });
+    if (code === 'ENOENT') throw missingProcfile(file);
     if (code === 'EISDIR') throw new UsageError(`Procfile ${file} is a directory`);
     throw new UsageError(`cannot read Procfile ${file}: ${code ?? String(error)}`, { cause: error });
   }
   // Decoded outside the try: bytes that are not UTF-8 are the file's mistake, with its own message.
-  return parseProcfile(decodeUtf8(bytes, file), file);
+  return parseProcfile(decodeUtf8(bytes, file, 'Procfile'), file);
+}
+
+/** The error for a Procfile that is not there, naming a near miss (`procfile`, `Procfile.txt`) if one is. */
+function missingProcfile(file: string): UsageError {
+  const dir = path.dirname(file);
+  const wanted = path.basename(file).toLowerCase();
+  let names: string[] = [];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    // no directory to look in: the plain message says enough
+  }
+  // Editors on Windows add .txt; case matters on Linux but not on macOS or Windows, where the file was written.
+  const near = names.find((name) => name !== path.basename(file) && [wanted, `${wanted}.txt`].includes(name.toLowerCase()));
+  if (near === undefined) return new UsageError(`no Procfile at ${file}`, { hint: 'pass one with -f <path>' });
+  return new UsageError(`no Procfile at ${file}, but ${path.join(dir, near)} exists`, {
+    hint: `rename it to ${path.basename(file)}, or pass it with -f`,
+  });
 }
 
 function checkDirectory(dir: string): void {

@@ -1,6 +1,7 @@
 // `ps-run check`: validate the Procfile and env files and show what `start` would run.
 import type { Command } from 'commander';
 import { loadProject } from '../project.js';
+import { applyForemanDefaults, describeForeman } from './foreman.js';
 import { addFormationOption, addProjectOptions, type ProjectFlags } from './options.js';
 import type { CommandResult } from './result.js';
 
@@ -35,8 +36,9 @@ Examples:
   $ ps-run check -f Procfile.dev -e .env,.env.local web=2
 `,
     )
-    .action((select: string[], flags: ProjectFlags & { formation?: string }) => {
-      process.stdout.write(describeProject(loadProject({ ...flags, select })));
+    .action((select: string[], _flags: unknown, self: Command) => {
+      const { flags, foreman } = applyForemanDefaults<ProjectFlags & { formation?: string }>(self);
+      process.stdout.write(describeProject(loadProject({ ...flags, select })) + (foreman ? describeForeman(foreman) : ''));
       result.exitCode = 0;
     });
 }

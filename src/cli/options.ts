@@ -55,11 +55,17 @@ export interface OutputFlags {
 }
 
 export function addOutputOptions(command: Command): Command {
-  return command
-    .option('--no-timestamp', 'leave the HH:MM:SS time out of each line')
-    .option('--color', 'force colors even when output is not a terminal')
-    .option('--no-color', 'no colors (also when NO_COLOR is set)')
-    .addOption(new Option('--log-format <format>', 'text, or json for one JSON object per line').choices(['text', 'json']).default('text'));
+  return (
+    command
+      .option('--no-timestamp', 'leave the HH:MM:SS time out of each line')
+      // The positive form too, as foreman has it: it wins over `timestamp: false` in .foreman.
+      .option('--timestamp', 'show the time (the default)')
+      .option('-c, --color', 'force colors even when output is not a terminal')
+      .option('--no-color', 'no colors (also when NO_COLOR is set)')
+      .addOption(
+        new Option('--log-format <format>', 'text, or json for one JSON object per line').choices(['text', 'json']).default('text'),
+      )
+  );
 }
 
 export function colorChoice(flags: OutputFlags): ColorChoice {

@@ -43,10 +43,19 @@ export function parseReadySpecs(values: readonly string[]): Map<string, ReadyChe
   return checks;
 }
 
-/** The check for a type: as given, else `port` for `web` and `alive` for the rest. */
+/**
+ * The check for a type: as given, else `port` for `web`, `exit` for `release` (Heroku's release
+ * phase, a one-shot such as migrations: done when it exits 0) and `alive` for the rest.
+ */
 export function checkFor(type: string, checks: ReadonlyMap<string, ReadyCheck>): ReadyCheck {
-  return checks.get(type) ?? (type === 'web' ? { kind: 'port' } : { kind: 'alive' });
+  return checks.get(type) ?? DEFAULT_CHECKS.get(type) ?? { kind: 'alive' };
 }
+
+// A Map, not an object literal: a process type may be called `constructor`.
+const DEFAULT_CHECKS: ReadonlyMap<string, ReadyCheck> = new Map([
+  ['web', { kind: 'port' }],
+  ['release', { kind: 'exit' }],
+]);
 
 export function describeCheck(check: ReadyCheck): string {
   switch (check.kind) {
