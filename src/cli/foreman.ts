@@ -40,6 +40,8 @@ export function applyForemanDefaults<Flags>(
   command: Command,
   cwd: string = process.cwd(),
   read: ReadBytes = readIfPresent,
+  /** Where a command names a foreman option differently (smoke's grace period is --kill-timeout). */
+  rename: Readonly<Partial<Record<string, string>>> = {},
 ): { flags: Flags; foreman: ForemanReport | undefined } {
   const file = path.join(cwd, '.foreman');
   const bytes = read(file);
@@ -47,11 +49,12 @@ export function applyForemanDefaults<Flags>(
   const parsed = parseForemanFile(decodeUtf8(bytes, file), file);
   const report: ForemanReport = { file, applied: [], overridden: [], unused: [...parsed.ignored] };
   for (const entry of parsed.defaults) {
-    const known = command.options.some((option) => option.attributeName() === entry.option);
-    const source = command.getOptionValueSource(entry.option);
+    const option = rename[entry.option] ?? entry.option;
+    const known = command.options.some((o) => o.attributeName() === option);
+    const source = command.getOptionValueSource(option);
     if (!known) report.unused.push({ key: entry.key, line: entry.line });
     else if (source === undefined || source === 'default') {
-      command.setOptionValueWithSource(entry.option, entry.value, 'config');
+      command.setOptionValueWithSource(option, entry.value, 'config');
       report.applied.push(entry);
     } else report.overridden.push(entry);
   }

@@ -2,10 +2,12 @@
 // socket listening, and the shutdown signals wired to it.
 import type { Command } from 'commander';
 import { ControlServer } from '../control/server.js';
+import { UsageError } from '../errors.js';
 import { loadProject } from '../project.js';
 import { checkReadyTypes, parseReadySpecs } from '../readiness/spec.js';
 import { Runtime } from '../runtime/runtime.js';
 import type { Backoff, RestartPolicy } from '../supervisor/policy.js';
+import { loadPtySpawn } from '../supervisor/pty.js';
 import { SESSION_VARIABLE, newSessionId } from '../supervisor/watchdog.js';
 import { colorEnv, logColorLevel, logFormat } from './log.js';
 import { seconds, type OutputFlags, type ProjectFlags } from './options.js';
@@ -17,6 +19,7 @@ export interface LaunchFlags extends ProjectFlags, OutputFlags, SocketFlags {
   ready?: string[];
   settle: number;
   stdin: boolean;
+  tty?: string[];
 }
 
 export interface LaunchOptions {
@@ -44,7 +47,12 @@ export function addReadinessOptions(command: Command): Command {
       collect,
     )
     .option('--settle <seconds>', 'how long an "alive" process must stay up to count as ready', seconds(3600), 1)
-    .option('--no-stdin', 'give processes an empty stdin instead of a pipe held open (watchers that exit on end of input then exit)');
+    .option('--no-stdin', 'give processes an empty stdin instead of a pipe held open (watchers that exit on end of input then exit)')
+    .option(
+      '--tty <type>',
+      'run that type under a pseudo-terminal (debuggers, REPLs; stdout and stderr become one stream; repeatable)',
+      collect,
+    );
 }
 
 export async function launch(select: string[], flags: LaunchFlags, options: LaunchOptions): Promise<Launched> {
@@ -55,6 +63,13 @@ export async function launch(select: string[], flags: LaunchFlags, options: Laun
     checks,
     project.entries.map((e) => e.name),
   );
+  const ttyTypes = new Set(flags.tty ?? []);
+  for (const type of ttyTypes) {
+    if (!project.entries.some((e) => e.name === type)) {
+      throw new UsageError(`--tty names unknown process type "${type}"; known types: ${project.entries.map((e) => e.name).join(', ')}`);
+    }
+  }
+  const tty = ttyTypes.size > 0 ? { types: ttyTypes, spawn: await loadPtySpawn() } : undefined;
   const { path: socketPath, label } = socketFor(flags);
   // Written without blocking: a reader that stops reading must never freeze ps-run (it pauses the
   // children instead, and is dropped once stopping).
@@ -68,6 +83,7 @@ export async function launch(select: string[], flags: LaunchFlags, options: Laun
     backoff: options.backoff,
     timeoutMs: options.timeoutMs,
     stdin: flags.stdin === false ? 'ignore' : 'pipe',
+    tty,
     output: {
       stream: process.stdout,
       format: logFormat(flags, {

@@ -8,6 +8,7 @@ import { failureReport, summaryTable } from '../output/report.js';
 import { describeCheck } from '../readiness/spec.js';
 import { Supervisor } from '../supervisor/supervisor.js';
 import { signalStatus } from '../exit-status.js';
+import { applyForemanDefaults } from './foreman.js';
 import { addReadinessOptions, launch, type LaunchFlags } from './launch.js';
 import { addFormationOption, addOutputOptions, addProjectOptions, seconds } from './options.js';
 import type { CommandResult } from './result.js';
@@ -185,7 +186,8 @@ Examples:
   $ ps-run smoke --ready migrate=exit --timeout 120
 `,
     )
-    .action(async (items: string[], flags: SmokeFlags) => {
+    .action(async (items: string[], _flags: SmokeFlags, self: Command) => {
+      const { flags } = applyForemanDefaults<SmokeFlags>(self, undefined, undefined, { timeout: 'killTimeout' });
       // Commander hands over the words after `--` as more operands; the raw argv tells them apart.
       const raw = result.argv;
       const words = raw.includes('--') ? raw.slice(raw.indexOf('--') + 1) : [];

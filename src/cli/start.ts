@@ -2,6 +2,7 @@
 // through its control socket.
 import type { Command } from 'commander';
 import type { RestartPolicy } from '../supervisor/policy.js';
+import { applyForemanDefaults } from './foreman.js';
 import { forwardInput } from './input.js';
 import { addReadinessOptions, launch, type LaunchFlags } from './launch.js';
 import { addFormationOption, addOutputOptions, addProjectOptions, restartPolicy, seconds, wholeNumber } from './options.js';
@@ -72,7 +73,8 @@ Examples:
   $ ps-run start --input web.1       type into web.1 (a debugger in the server)
 `,
     )
-    .action(async (select: string[], flags: StartFlags) => {
+    .action(async (select: string[], _flags: StartFlags, self: Command) => {
+      const { flags } = applyForemanDefaults<StartFlags>(self);
       result.exitCode = await runStart(select, flags);
     });
 }

@@ -14,7 +14,7 @@ import type { Project } from '../project.js';
 import { portAccepts } from '../readiness/probes.js';
 import { checkFor, type ReadyCheck } from '../readiness/spec.js';
 import { ReadinessTracker } from '../readiness/tracker.js';
-import type { SignalGroupFn, SpawnFn } from '../supervisor/child.js';
+import { spawnShell, type SignalGroupFn, type SpawnFn } from '../supervisor/child.js';
 import { systemClock, type Clock } from '../supervisor/clock.js';
 import type { SupervisorEvent } from '../supervisor/events.js';
 import type { Instance } from '../supervisor/instance.js';
@@ -46,6 +46,8 @@ export interface RuntimeOptions {
   warn?: (text: string) => void;
   /** Reads past this many ms waiting for an instance to come up fail the request. Default 60 s. */
   upTimeoutMs?: number;
+  /** Types that run under a pseudo-terminal, and the spawn that does it (see supervisor/pty.ts). */
+  tty?: { types: ReadonlySet<string>; spawn: SpawnFn };
   /** For tests: the edges. Production defaults are real processes, signals and time. */
   spawn?: SpawnFn;
   signalGroup?: SignalGroupFn;
@@ -110,7 +112,7 @@ export class Runtime implements RuntimeControl {
       backoff: options.backoff,
       timeoutMs: options.timeoutMs,
       stdin: options.stdin,
-      spawn: options.spawn,
+      spawn: withTty(options.spawn ?? spawnShell, options.tty),
       signalGroup: options.signalGroup,
       clock: options.clock,
       guard: watchdog,
@@ -402,6 +404,12 @@ export class Runtime implements RuntimeControl {
       hint: `stop it, or choose another base port with -p (now ${this.project.basePort})`,
     });
   }
+}
+
+/** The spawn for every instance: under a pseudo-terminal for the --tty types, the usual one for the rest. */
+function withTty(spawn: SpawnFn, tty: RuntimeOptions['tty']): SpawnFn {
+  if (!tty || tty.types.size === 0) return spawn;
+  return (request) => (request.type !== undefined && tty.types.has(request.type) ? tty.spawn : spawn)(request);
 }
 
 function describeEnd(instance: Instance): string {

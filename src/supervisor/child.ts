@@ -17,6 +17,8 @@ export interface ChildLike {
 
 export interface SpawnRequest {
   command: string;
+  /** The process type (`web`), for spawners that treat types differently (--tty). */
+  type?: string;
   cwd: string;
   env: Record<string, string>;
   /** 'pipe': a pipe ps-run holds open (watchers that exit on end of input keep running); 'ignore': /dev/null. */

@@ -103,7 +103,7 @@ export class Instance {
     this.changeState('starting');
     let child: ChildLike;
     try {
-      child = deps.spawn({ command: plan.command, cwd: deps.cwd, env: plan.env, stdin: deps.stdin });
+      child = deps.spawn({ command: plan.command, type: plan.type, cwd: deps.cwd, env: plan.env, stdin: deps.stdin });
     } catch (error) {
       this.failSpawn(error as Error);
       return;

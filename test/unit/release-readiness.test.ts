@@ -40,14 +40,14 @@ describe('ReadinessTracker: release', () => {
   it('is ready when release exits 0, without --ready', () => {
     const { tracker, events } = track();
     expect(tracker.allReady()).toBe(false);
-    tracker.handle({ kind: 'exit', name: 'release.1', code: 0, signal: null, crashed: false });
+    tracker.handle({ kind: 'exit', name: 'release.1', code: 0, signal: null, crashed: false, requested: false });
     expect(events).toEqual([{ kind: 'ready', name: 'release.1', port: 5000, check: 'exit', afterMs: 0 }]);
     expect(tracker.allReady()).toBe(true);
   });
 
   it('is not ready when release fails', () => {
     const { tracker, events } = track();
-    tracker.handle({ kind: 'exit', name: 'release.1', code: 1, signal: null, crashed: true });
+    tracker.handle({ kind: 'exit', name: 'release.1', code: 1, signal: null, crashed: true, requested: false });
     expect(events).toMatchObject([{ kind: 'not-ready', name: 'release.1', check: 'exit' }]);
     expect(tracker.allReady()).toBe(false);
   });

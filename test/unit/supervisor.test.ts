@@ -105,8 +105,8 @@ describe('Supervisor', () => {
     const t = setup({ names: ['web.1', 'worker.1'] });
     t.supervisor.start();
     expect(t.children.map((c) => c.request)).toEqual([
-      { command: 'run web.1', cwd: '/app', env: { PORT: '5000', PS: 'web.1' }, stdin: 'pipe' },
-      { command: 'run worker.1', cwd: '/app', env: { PORT: '5100', PS: 'worker.1' }, stdin: 'pipe' },
+      { command: 'run web.1', type: 'web', cwd: '/app', env: { PORT: '5000', PS: 'web.1' }, stdin: 'pipe' },
+      { command: 'run worker.1', type: 'worker', cwd: '/app', env: { PORT: '5100', PS: 'worker.1' }, stdin: 'pipe' },
     ]);
     expect(t.kinds('spawn')).toEqual([
       { kind: 'spawn', name: 'web.1', pid: 100, port: 5000 },
