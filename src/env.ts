@@ -1,6 +1,6 @@
 // Env files -> variables (parsed by dotenv), and the precedence between sources. Pure but for `readEnvFiles`.
 // dotenv passes over what it cannot read without a word; `checkEnvText` turns each such line into an error.
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { UsageError, at, quote } from './errors.js';
@@ -101,9 +101,35 @@ function decodes(bytes: Uint8Array): boolean {
   }
 }
 
+/** Largest Procfile or env file ps-run reads: far beyond any real one, and reading stops there. */
+export const MAX_INPUT_BYTES = 1024 * 1024;
+
+/**
+ * The bytes of `file`, read at most `MAX_INPUT_BYTES` + 1 bytes far, so that /dev/zero or an endless
+ * pipe is refused instead of read for ever. `what` names the file in the error ("Procfile", "env file").
+ */
+export function readFileBounded(file: string, what: string): Buffer {
+  const fd = openSync(file, 'r');
+  try {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(64 * 1024);
+      const read = readSync(fd, chunk, 0, chunk.length, null);
+      if (read === 0) break;
+      chunks.push(chunk.subarray(0, read));
+      total += read;
+      if (total > MAX_INPUT_BYTES) throw new UsageError(`${what} ${file} is larger than 1 MiB, the most ps-run reads`);
+    }
+    return Buffer.concat(chunks, total);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 export function readEnvFiles(
   files: readonly EnvFile[],
-  read: (file: string) => string = (f) => decodeUtf8(readFileSync(f), f),
+  read: (file: string) => string = (f) => decodeUtf8(readFileBounded(f, 'env file'), f),
 ): LoadedEnvFile[] {
   const loaded: LoadedEnvFile[] = [];
   for (const file of files) {

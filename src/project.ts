@@ -1,8 +1,8 @@
 // Reads what a command needs from disk (Procfile, env files) and plans the formation. The only file
 // I/O before processes start; everything it calls is pure.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { decodeUtf8, envFilesFor, mergeEnv, parseEnvFiles, readEnvFiles, type Env, type LoadedEnvFile } from './env.js';
+import { decodeUtf8, envFilesFor, mergeEnv, parseEnvFiles, readEnvFiles, readFileBounded, type Env, type LoadedEnvFile } from './env.js';
 import { UsageError } from './errors.js';
 import { combineFormations, parseFormation, resolveFormation } from './formation.js';
 import { planInstances, type InstancePlan } from './plan.js';
@@ -54,8 +54,9 @@ export interface Project {
 export function readProcfile(file: string): ProcfileEntry[] {
   let bytes: Buffer;
   try {
-    bytes = readFileSync(file);
+    bytes = readFileBounded(file, 'Procfile');
   } catch (error) {
+    if (error instanceof UsageError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw missingProcfile(file);
     if (code === 'EISDIR') throw new UsageError(`Procfile ${file} is a directory`);

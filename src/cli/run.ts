@@ -9,9 +9,12 @@ import { Sink } from '../output/sink.js';
 import { systemClock } from '../supervisor/clock.js';
 import { LogWriter } from '../output/writer.js';
 import { loadProject } from '../project.js';
+import { signalGroup } from '../supervisor/child.js';
 import { exitStatus } from '../supervisor/policy.js';
+import { SESSION_VARIABLE, Watchdog, newSessionId } from '../supervisor/watchdog.js';
 import { commandName } from './smoke.js';
 import { addProjectOptions, type ProjectFlags } from './options.js';
+import { SHUTDOWN_SIGNALS, onShutdownSignals } from './signals.js';
 import type { CommandResult } from './result.js';
 
 const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'] as const;
@@ -36,23 +39,38 @@ export interface RunFlags extends ProjectFlags {
   procfileIsDefault?: boolean;
 }
 
+/** Signals passed on to the command besides the shutdown ones (which go through onShutdownSignals). */
+const PASSED_ON = FORWARDED.filter((signal) => !(SHUTDOWN_SIGNALS as readonly string[]).includes(signal));
+
 export async function runOnce(words: string[], flags: RunFlags): Promise<number> {
   // Without -f, a missing ./Procfile only means there are no process types to run by name.
   const project = loadProject({ ...flags, procfileOptional: flags.procfileIsDefault });
-  const env = flags.port === undefined ? project.env : { ...project.env, PORT: String(flags.port) };
+  const session = newSessionId();
+  const env = { ...project.env, ...(flags.port === undefined ? {} : { PORT: String(flags.port) }), [SESSION_VARIABLE]: session };
   const request = runRequest(words, project.entries);
   const json = flags.logFormat === 'json';
+  // With a terminal on stdin, the command stays in ps-run's process group, the terminal's foreground
+  // group: it gets the terminal's Ctrl-C itself and may read the terminal (a group of its own would
+  // be stopped by SIGTTIN on its first read). Otherwise it leads a group of its own, and every
+  // signal goes to that whole group, so `sh -c 'a; b'` and what it forks get it too.
+  const interactive = process.stdin.isTTY === true;
+  const watchdog = new Watchdog(session);
+  let child: ReturnType<typeof spawn> | undefined;
+  const pass = (signal: NodeJS.Signals): void => {
+    if (child?.pid === undefined) return;
+    if (interactive) child.kill(signal);
+    else signalGroup(child.pid, signal);
+  };
   // Handlers go in before the spawn: without one, a signal that arrives while the child starts would
   // take ps-run's default action (death) and orphan the child; with one, it is handled once spawn has
-  // returned and forwarded. In a terminal, Ctrl-C already reaches the child (same process group):
-  // forwarding it would double it.
-  const interactive = process.stdin.isTTY === true;
-  let child: ReturnType<typeof spawn> | undefined;
-  const listeners = FORWARDED.map((signal) => {
-    const listener = (): void => {
-      if (signal === 'SIGINT' && interactive) return;
-      child?.kill(signal);
-    };
+  // returned and passed on.
+  const removeShutdown = onShutdownSignals({
+    // In a terminal, Ctrl-C already reached the command (same group): passing it on would double it.
+    stop: (signal) => (signal === 'SIGINT' && interactive ? undefined : pass(signal)),
+    kill: () => pass('SIGKILL'),
+  });
+  const passers = PASSED_ON.map((signal) => {
+    const listener = (): void => pass(signal);
     process.on(signal, listener);
     return [signal, listener] as const;
   });
@@ -60,8 +78,10 @@ export async function runOnce(words: string[], flags: RunFlags): Promise<number>
     child = spawn(request.file, request.args, {
       cwd: project.root,
       env,
+      detached: !interactive,
       stdio: ['inherit', json ? 'pipe' : 'inherit', json ? 'pipe' : 'inherit'],
     });
+    if (child.pid !== undefined && !interactive) watchdog.watch(child.pid);
     if (json) {
       // With JSON logs the command's output is framed like any process's, under the command's name.
       const name = words.length === 1 && project.entries.some((e) => e.name === words[0]) ? (words[0] as string) : commandName(words);
@@ -84,7 +104,9 @@ export async function runOnce(words: string[], flags: RunFlags): Promise<number>
       started.once('exit', (code, signal) => resolve(exitStatus({ code, signal })));
     });
   } finally {
-    for (const [signal, listener] of listeners) process.off(signal, listener);
+    removeShutdown();
+    for (const [signal, listener] of passers) process.off(signal, listener);
+    watchdog.close();
   }
 }
 

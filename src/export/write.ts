@@ -63,8 +63,32 @@ function parents(relative: string): string[] {
   return parts.map((_, i) => parts.slice(0, i + 1).join('/'));
 }
 
+/** Creates `dir` when missing; a path that is not a directory (a file, /dev/null, '') is a user mistake. */
+function prepareDirectory(dir: string): void {
+  if (dir === '') throw new UsageError('the export directory is an empty path', { hint: 'name a directory, e.g. ./deploy' });
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' || code === 'ENOTDIR')
+      throw new UsageError(`${dir} is not a directory`, { hint: 'name a directory to export to' });
+    throw new UsageError(`cannot create the export directory ${dir}: ${code ?? String(error)}`);
+  }
+}
+
 export function writeExport(dir: string, app: string, format: string, files: readonly ExportFile[]): WriteResult {
-  mkdirSync(dir, { recursive: true });
+  prepareDirectory(dir);
+  try {
+    return writeFiles(dir, app, format, files);
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    // A directory that takes no files (/proc/self, a read-only mount): the system's reason, on one line.
+    const reason = (error as NodeJS.ErrnoException).code ? (error as Error).message : String(error);
+    throw new UsageError(`cannot write the export to ${dir}: ${reason}`, { cause: error });
+  }
+}
+
+function writeFiles(dir: string, app: string, format: string, files: readonly ExportFile[]): WriteResult {
   const manifestFile = path.join(dir, manifestName(app));
   const old = readManifest(manifestFile) ?? { app, format, files: [], dirs: [] };
   const owned = new Set(old.files);

@@ -22,10 +22,16 @@ export function describeEvent(event: SupervisorEvent): string {
     case 'kill':
       return `sending SIGKILL to ${event.name} (pid ${event.pid})`;
     case 'strays':
-      return `sending ${event.signal} to ${event.pids.length} process${event.pids.length === 1 ? '' : 'es'} that left their process group (pid ${event.pids.join(', ')})`;
+      return `sending ${event.signal} to ${event.pids.length} process${event.pids.length === 1 ? '' : 'es'} that left their process group (pid ${listPids(event.pids)})`;
     case 'ready':
       return `${event.name} ready${event.port ? ` on port ${event.port}` : ''} after ${event.afterMs} ms (${event.check})`;
     case 'not-ready':
       return `${event.name} not ready (${event.check}): ${event.reason}`;
   }
+}
+
+/** The first few pids, and how many more: a sweep may find a thousand. */
+function listPids(pids: readonly number[], shown = 5): string {
+  const head = pids.slice(0, shown).join(', ');
+  return pids.length > shown ? `${head} and ${pids.length - shown} more` : head;
 }

@@ -39,43 +39,85 @@ export const signalGroup: SignalGroupFn = (pgid, signal) => {
     process.kill(-pgid, signal);
   } catch (error) {
     // EPERM: the group exists but holds a process we may not signal (setuid); treat it as alive.
-    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
+    const gone = (error as NodeJS.ErrnoException).code === 'ESRCH';
+    if (gone) knownMembers.delete(pgid);
+    return !gone;
   }
+  // A stopped process (SIGSTOP, Ctrl-Z) cannot run its SIGTERM handler until it is continued.
+  if (signal === 'SIGTERM') continueGroup(pgid);
   // Zombies still count as members for kill(); where no init reaps orphans (a container whose
   // PID 1 is not an init), a group of zombies would look alive for ever.
-  const live = liveGroups();
-  return signal !== 0 || live === undefined || live.has(pgid);
+  return signal !== 0 || groupHasLiveMember(pgid);
 };
 
-let scannedAt = -Infinity;
-let scanned = new Set<number>();
+function continueGroup(pgid: number): void {
+  try {
+    process.kill(-pgid, 'SIGCONT');
+  } catch {
+    // gone meanwhile
+  }
+}
 
-/** Process groups with at least one member that is not a zombie (Linux /proc; scanned at most every 5 ms). */
-function liveGroups(): Set<number> | undefined {
-  const now = performance.now();
-  if (now - scannedAt < 5) return scanned;
+/** Fields after "pid (comm) " of /proc/<pid>/stat (comm may hold spaces and parentheses); undefined when gone. */
+function statFields(pid: number | string): string[] | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ', 3);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether `pid` is a member of group `pgid` that is not a zombie. */
+function isLiveMember(pid: number, pgid: number): boolean {
+  const fields = statFields(pid);
+  return fields !== undefined && fields[0] !== 'Z' && fields[0] !== 'X' && Number(fields[2]) === pgid;
+}
+
+/** Members seen in the last full scan, per group: usually one of them still runs, and reading it is enough. */
+const knownMembers = new Map<number, number[]>();
+/** The full scan of this turn of the event loop, shared by every probe in it. */
+let scanned: Map<number, number[]> | undefined;
+
+/**
+ * Whether group `pgid` (which kill() says exists) has a member that is not a zombie. Cheap in the
+ * usual cases: the leader, or a member found earlier, is read directly; only when neither runs is
+ * /proc scanned, once per turn of the event loop whoever asks.
+ */
+function groupHasLiveMember(pgid: number): boolean {
+  if (isLiveMember(pgid, pgid)) return true;
+  const known = knownMembers.get(pgid);
+  if (known?.some((pid) => isLiveMember(pid, pgid))) return true;
+  const groups = scanLiveGroups();
+  if (groups === undefined) return true; // no /proc: trust kill()
+  const members = groups.get(pgid);
+  if (members === undefined) knownMembers.delete(pgid);
+  else knownMembers.set(pgid, members);
+  return members !== undefined;
+}
+
+/** Live (not zombie) members of every process group (Linux /proc); one scan per turn of the event loop. */
+function scanLiveGroups(): Map<number, number[]> | undefined {
+  if (scanned) return scanned;
   let entries: string[];
   try {
     entries = readdirSync('/proc');
   } catch {
-    return undefined; // no /proc: trust kill()
+    return undefined;
   }
-  const groups = new Set<number>();
+  const groups = new Map<number, number[]>();
   for (const entry of entries) {
     const code = entry.charCodeAt(0);
     if (code < 48 || code > 57) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, 'latin1');
-    } catch {
-      continue;
-    }
-    // "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses, so split after the last ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ', 3);
-    if (fields[0] !== 'Z' && fields[0] !== 'X') groups.add(Number(fields[2]));
+    const fields = statFields(entry);
+    if (fields === undefined || fields[0] === 'Z' || fields[0] === 'X') continue;
+    const pgid = Number(fields[2]);
+    const members = groups.get(pgid);
+    if (members) members.push(Number(entry));
+    else groups.set(pgid, [Number(entry)]);
   }
-  scannedAt = now;
   scanned = groups;
+  setImmediate(() => (scanned = undefined));
   return groups;
 }
 

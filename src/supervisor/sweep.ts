@@ -1,4 +1,5 @@
 // The last step of every shutdown: stop processes of this run that escaped their process group.
+// A daemon may keep forking while it is stopped, so each phase repeats until a search finds nothing.
 import type { Clock } from './clock.js';
 import type { StrayFinder } from './strays.js';
 
@@ -11,28 +12,46 @@ export interface SweepDeps {
 }
 
 const PROBE_MS = 10;
+/** How long SIGKILL rounds may go on (a fork bomb could otherwise hold the sweep for ever). */
 const AFTER_KILL_MS = 1000;
 
-function until(deps: SweepDeps, deadline: number): Promise<number[]> {
+/** SIGTERM, then SIGCONT: a stopped process cannot run its SIGTERM handler until it is continued. */
+function terminate(deps: SweepDeps, pids: readonly number[]): void {
+  for (const pid of pids) deps.signal(pid, 'SIGTERM');
+  for (const pid of pids) deps.signal(pid, 'SIGCONT');
+}
+
+/**
+ * Probes until a search finds nothing (resolves with []) or the deadline passes (resolves with what
+ * is left). `each` handles every non-empty search, so processes that appear meanwhile get signalled too.
+ */
+function until(deps: SweepDeps, deadline: number, each: (found: number[]) => void): Promise<number[]> {
   return new Promise((resolve) => {
     const probe = (): void => {
-      const left = deps.find();
-      if (left.length === 0 || deps.clock.now() >= deadline) resolve(left);
-      else deps.clock.setTimeout(probe, PROBE_MS);
+      const found = deps.find();
+      if (found.length === 0 || deps.clock.now() >= deadline) return resolve(found);
+      each(found);
+      deps.clock.setTimeout(probe, PROBE_MS);
     };
     probe();
   });
 }
 
-/** SIGTERM to strays, SIGKILL to those left after the timeout; settles when none is left (or gives up). */
+/** SIGTERM to strays (and to any they fork meanwhile), SIGKILL rounds after the timeout until none is found. */
 export async function findStraysAndStop(deps: SweepDeps): Promise<void> {
   const strays = deps.find();
   if (strays.length === 0) return;
   deps.report(strays, 'SIGTERM');
-  for (const pid of strays) deps.signal(pid, 'SIGTERM');
-  const left = await until(deps, deps.clock.now() + deps.timeoutMs);
+  const termed = new Set(strays);
+  terminate(deps, strays);
+  const left = await until(deps, deps.clock.now() + deps.timeoutMs, (found) => {
+    const fresh = found.filter((pid) => !termed.has(pid));
+    for (const pid of fresh) termed.add(pid);
+    terminate(deps, fresh);
+  });
   if (left.length === 0) return;
   deps.report(left, 'SIGKILL');
-  for (const pid of left) deps.signal(pid, 'SIGKILL');
-  await until(deps, deps.clock.now() + AFTER_KILL_MS);
+  const kill = (pids: number[]): void => pids.forEach((pid) => deps.signal(pid, 'SIGKILL'));
+  kill(left);
+  await until(deps, deps.clock.now() + AFTER_KILL_MS, kill);
 }

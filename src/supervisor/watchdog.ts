@@ -1,7 +1,10 @@
 // Orphan-proofing: a tiny `sh` started before any process, holding the read end of a pipe. ps-run
 // writes `+pgid` / `-pgid` as groups come and go; if ps-run dies without writing `exit` (SIGKILL, a
-// crash), the pipe closes and the watchdog SIGKILLs every group still listed, then every process
-// still carrying this run's session marker (which also catches processes that left their group).
+// crash), the pipe closes and the watchdog SIGKILLs every group still listed, then becomes a short
+// node script that SIGKILLs every process still carrying this run's session marker (which also
+// catches processes that left their group), again and again until a search finds none (a daemon may
+// fork while it is killed). It depends on nothing from the environment: the shell part uses only
+// builtins, and node is run by the absolute path of the node running ps-run.
 import { spawn, type ChildProcess } from 'node:child_process';
 
 /** Set in every child's environment; inherited by whatever it forks. */
@@ -18,9 +21,27 @@ while IFS= read -r line; do
   esac
 done
 for p in $live; do kill -KILL -"$p" 2>/dev/null; done
-for f in $(grep -lzxF "${SESSION_VARIABLE}=$PS_RUN_WATCHDOG_SESSION" /proc/[0-9]*/environ 2>/dev/null); do
-  p=\${f#/proc/}; kill -KILL "\${p%/environ}" 2>/dev/null
-done
+exec "$1" -e "$2"
+`;
+
+/** Run by node after ps-run died: SIGKILL rounds over /proc until one finds nothing of the session (at most 5 s). */
+const SWEEP = `
+const { readdirSync, readFileSync } = require('node:fs');
+const needle = Buffer.from('\\0${SESSION_VARIABLE}=' + process.env.PS_RUN_WATCHDOG_SESSION + '\\0');
+const first = needle.subarray(1);
+const deadline = Date.now() + 5000;
+for (;;) {
+  let found = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^[0-9]+$/.test(entry) || Number(entry) === process.pid) continue;
+    let environ;
+    try { environ = readFileSync('/proc/' + entry + '/environ'); } catch { continue; }
+    if (environ.indexOf(first) !== 0 && !environ.includes(needle)) continue;
+    found++;
+    try { process.kill(Number(entry), 'SIGKILL'); } catch {}
+  }
+  if (found === 0 || Date.now() > deadline) break;
+}
 `;
 
 export interface ProcessGuard {
@@ -39,10 +60,10 @@ export class Watchdog implements ProcessGuard {
   private closed = false;
 
   constructor(readonly session: string) {
-    this.child = spawn('/bin/sh', ['-c', SCRIPT], {
+    this.child = spawn('/bin/sh', ['-c', SCRIPT, 'ps-run-watchdog', process.execPath, SWEEP], {
       detached: true,
       stdio: ['pipe', 'ignore', 'ignore'],
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', PS_RUN_WATCHDOG_SESSION: session },
+      env: { PS_RUN_WATCHDOG_SESSION: session },
     });
     // The watchdog must never keep ps-run alive, nor fail it: an error here only loses the safety net.
     this.child.on('error', () => (this.closed = true));

@@ -1,6 +1,6 @@
 // LineBuffer (whole lines out, partial lines held, over-long lines cut) and prefixLines.
 import { describe, expect, it } from 'vitest';
-import { forEachLine, LineBuffer, MAX_LINE_BYTES, prefixLines } from '../../src/output/lines.js';
+import { forEachLine, LineBuffer, MAX_LINE_BYTES, prefixLines, utf8CutPoint } from '../../src/output/lines.js';
 
 const b = (text: string): Buffer => Buffer.from(text);
 const text = (block: Buffer | null): string | null => (block === null ? null : block.toString());
@@ -53,23 +53,70 @@ describe('LineBuffer', () => {
   it('cuts a line that never ends at the bound, so memory stays bounded', () => {
     const lines = new LineBuffer(8);
     expect(lines.push(b('abcde'))).toBeNull();
-    expect(text(lines.push(b('fghij')))).toBe('abcdefghij\n');
-    expect(lines.pendingBytes).toBe(0);
-    expect(text(lines.push(b('k\n')))).toBe('k\n');
+    expect(text(lines.push(b('fghij')))).toBe('abcdefgh\n');
+    expect(lines.pendingBytes).toBe(2);
+    expect(text(lines.push(b('k\n')))).toBe('ijk\n');
   });
 
-  it('cuts an over-long tail after the whole lines of the same chunk', () => {
+  it('cuts an over-long tail after the whole lines of the same chunk, in pieces of the bound', () => {
     const lines = new LineBuffer(4);
-    expect(text(lines.push(b('ok\n123456')))).toBe('ok\n123456\n');
-    expect(lines.pendingBytes).toBe(0);
+    expect(text(lines.push(b('ok\n1234567890')))).toBe('ok\n1234\n5678\n');
+    expect(lines.pendingBytes).toBe(2);
+    expect(text(lines.flush())).toBe('90\n');
   });
 
   it('holds at most MAX_LINE_BYTES by default', () => {
     const lines = new LineBuffer();
     expect(lines.push(Buffer.alloc(MAX_LINE_BYTES - 1, 120))).toBeNull();
     const block = lines.push(b('yy'));
-    expect(block?.length).toBe(MAX_LINE_BYTES + 2);
-    expect(lines.pendingBytes).toBe(0);
+    expect(block?.length).toBe(MAX_LINE_BYTES + 1);
+    expect(lines.pendingBytes).toBe(1);
+  });
+
+  it('keeps pending bytes as copies: later changes to the chunk do not show', () => {
+    const lines = new LineBuffer();
+    const chunk = b('abc');
+    lines.push(chunk);
+    chunk.fill(0);
+    expect(text(lines.push(b('\n')))).toBe('abc\n');
+  });
+
+  it('cuts a long line of multi-byte characters only between characters', () => {
+    for (const char of ['é', '€', '😀']) {
+      for (let bound = 4; bound <= 13; bound++) {
+        const lines = new LineBuffer(bound);
+        const input = b(char.repeat(40));
+        const out: Buffer[] = [];
+        // Byte by byte and all at once must both cut on boundaries.
+        for (const byte of input) {
+          const block = lines.push(Buffer.from([byte]));
+          if (block) out.push(block);
+        }
+        out.push(lines.flush() ?? b(''));
+        const pieces = Buffer.concat(out).toString().split('\n').slice(0, -1);
+        expect(pieces.join('')).toBe(char.repeat(40));
+        for (const piece of pieces) expect(Buffer.byteLength(piece)).toBeLessThanOrEqual(bound);
+        const whole = new LineBuffer(bound).push(Buffer.concat([input, b('')]));
+        expect(whole?.toString()).not.toContain('\ufffd');
+      }
+    }
+  });
+});
+
+describe('utf8CutPoint', () => {
+  const bytes = b('a€'); // 61 e2 82 ac
+  it.each([
+    [1, 1],
+    [2, 1],
+    [3, 1],
+    [4, 4],
+  ])('cuts %i bytes of "a€" at %i', (end, cut) => {
+    expect(utf8CutPoint(bytes, end)).toBe(cut);
+  });
+
+  it('cuts bytes that are not UTF-8 anywhere', () => {
+    expect(utf8CutPoint(Buffer.from([0x80, 0x80, 0x80, 0x80, 0x80]), 5)).toBe(5);
+    expect(utf8CutPoint(Buffer.from([0xff, 0xff]), 2)).toBe(2);
   });
 });
 
