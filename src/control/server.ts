@@ -72,7 +72,6 @@ export class ControlServer {
     });
     chmodSync(this.path, 0o600);
     this.listening = true;
-    this.server.unref();
   }
 
   async close(): Promise<void> {
@@ -219,7 +218,7 @@ export class ControlServer {
       if (dropped > 0 && !socket.destroyed) socket.write(encode({ v: V, kind: 'dropped', count: dropped }));
       dropped = 0;
     };
-    const { tail, unsubscribe } = this.runtime.follow(names, request.lines, subscriber);
+    const { tail, unsubscribe } = this.runtime.follow(request.targets.length === 0 ? 'all' : names, request.lines, subscriber);
     socket.write(tailFrames(tail));
     if (!request.follow) {
       socket.end(encode({ v: V, kind: 'end', reason: 'done' }));

@@ -42,9 +42,12 @@ export interface RuntimeControl {
   status(): InstanceStatus[];
   /** The current status and every later event, with nothing falling between the two. */
   subscribe(listener: (event: RuntimeEvent) => void): { snapshot: InstanceStatus[]; unsubscribe(): void };
-  /** The last `lines` lines of each named instance, then (if `live`) every later line, with nothing between. */
+  /**
+   * The last `lines` lines of each named instance, then (given a subscriber) every later line, with nothing
+   * between. 'all' also follows instances added later.
+   */
   follow(
-    names: readonly string[],
+    names: readonly string[] | 'all',
     lines: number,
     subscriber: LineSubscriber | undefined,
   ): { tail: Map<string, StoredLine[]>; unsubscribe(): void };

@@ -190,17 +190,19 @@ export class Runtime implements RuntimeControl {
   }
 
   follow(
-    names: readonly string[],
+    names: readonly string[] | 'all',
     lines: number,
     subscriber: LineSubscriber | undefined,
   ): { tail: Map<string, StoredLine[]>; unsubscribe(): void } {
-    const tail = new Map(names.map((name) => [name, this.rings.tail(name, lines)] as const));
+    const tailOf = names === 'all' ? this.supervisor.instances.map((i) => i.name) : names;
+    const tail = new Map(tailOf.map((name) => [name, this.rings.tail(name, lines)] as const));
     if (!subscriber) return { tail, unsubscribe: () => {} };
-    const wanted = new Set(names);
+    // 'all' follows instances added later (scaling up) too.
+    const wanted = names === 'all' ? undefined : new Set(names);
     const unsubscribe = this.hub.subscribe(
       {
         lines: (name, stream, block, time) => {
-          if (wanted.has(name)) subscriber.lines(name, stream, block, time);
+          if (stream !== 'system' && (!wanted || wanted.has(name))) subscriber.lines(name, stream, block, time);
         },
       },
       { display: true },
@@ -255,9 +257,10 @@ export class Runtime implements RuntimeControl {
     const plans = step.add.map(({ type, index }) => this.planFor(type, index));
     await this.checkPortsFree(plans);
     this.act(`scale ${[...counts].map(([type, n]) => `${type}=${n}`).join(' ')}`, requester);
+    // Every new name widens the column before any of them prints, so lines stay aligned.
+    for (const plan of plans) this.writer.widen(plan.name);
     const added = plans.map((plan) => {
       this.tracker.add(plan);
-      this.writer.widen(plan.name);
       this.supervisor.add(plan);
       return plan.name;
     });

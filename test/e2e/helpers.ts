@@ -4,6 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { constants, tmpdir } from 'node:os';
 import path from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -37,12 +38,15 @@ export function psRun(args: string[], options: { cwd?: string; env?: NodeJS.Proc
   let stderr = '';
   const waiters = new Set<() => void>();
   const notify = (): void => waiters.forEach((w) => w());
+  // Decoders keep a character split across two reads whole.
+  const outText = new StringDecoder('utf8');
+  const errText = new StringDecoder('utf8');
   child.stdout.on('data', (d: Buffer) => {
-    stdout += d.toString();
+    stdout += outText.write(d);
     notify();
   });
   child.stderr.on('data', (d: Buffer) => {
-    stderr += d.toString();
+    stderr += errText.write(d);
     notify();
   });
   let closed = false;
