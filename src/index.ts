@@ -20,3 +20,4 @@ export { exportInput, safeAppName, type ExportOptions } from './export/input.js'
 export { exportFiles, findFormat, FORMATS, FORMAT_NAMES, type FormatName } from './export/registry.js';
 export { writeExport, type WriteResult } from './export/write.js';
 export type { ExportInput, ExportFile, ExportInstance, ExportProcess, Exporter } from './export/types.js';
+export * from './watch/index.js';
