@@ -21,3 +21,4 @@ export { exportFiles, findFormat, FORMATS, FORMAT_NAMES, type FormatName } from 
 export { writeExport, type WriteResult } from './export/write.js';
 export type { ExportInput, ExportFile, ExportInstance, ExportProcess, Exporter } from './export/types.js';
 export * from './watch/index.js';
+export { parseAfter, checkStartOrder, findCycle, waitingFor, typesToStart, startWaves, type StartOrder } from './start-order.js';
