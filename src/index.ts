@@ -22,3 +22,4 @@ export { writeExport, type WriteResult } from './export/write.js';
 export type { ExportInput, ExportFile, ExportInstance, ExportProcess, Exporter } from './export/types.js';
 export * from './watch/index.js';
 export { parseAfter, checkStartOrder, findCycle, waitingFor, typesToStart, startWaves, type StartOrder } from './start-order.js';
+export { LogFiles, formatLogLines, MAX_QUEUED_BYTES, type LogFilesOptions, type LogFileHandle } from './output/log-files.js';
