@@ -70,3 +70,10 @@ export function pathMatches(watched: WatchPath, rel: string): boolean {
   if (watched.glob) return watched.glob.test(rel);
   return watched.text === '.' || rel === watched.text || rel.startsWith(`${watched.text}/`);
 }
+
+/** The words for one burst, for the restart line: `src/app.js changed (and 3 other files)`. */
+export function describeChange(files: readonly string[]): string {
+  const others = files.length - 1;
+  const first = files[0] ?? 'a watched file';
+  return others <= 0 ? `${first} changed` : `${first} changed (and ${others} other file${others === 1 ? '' : 's'})`;
+}

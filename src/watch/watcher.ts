@@ -75,6 +75,14 @@ export class ChangeWatcher {
   async start(): Promise<void> {
     if (this.state !== 'idle') throw new Error(`ChangeWatcher.start() when ${this.state}`);
     this.state = 'starting';
+    const starting = this.begin();
+    // Tracked, so that a close() during the walk waits for its file system calls to finish.
+    this.track(starting);
+    await starting;
+    if (this.state === 'starting') this.state = 'watching';
+  }
+
+  private async begin(): Promise<void> {
     await this.loadGitignore('.');
     const flat = new Set<string>();
     for (const spec of this.options.specs) {
@@ -92,7 +100,6 @@ export class ChangeWatcher {
     // A tree inside another is walked on its own too: it may be named inside a skipped directory.
     this.trees = [...new Set(this.trees)];
     await Promise.all([...this.trees.map((tree) => this.walk(tree, false)), ...[...flat].map(async (dir) => this.addWatch(dir))]);
-    if (this.state === 'starting') this.state = 'watching';
   }
 
   /** Stops every watch and drops changes not yet reported; resolves when nothing is left open. */

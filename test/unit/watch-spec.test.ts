@@ -1,7 +1,7 @@
 // `--watch` values -> watch paths per type; glob syntax; the one-line errors.
 import { describe, expect, it } from 'vitest';
 import { usageError } from '../support/errors.js';
-import { checkWatchTypes, parseWatchSpecs, pathMatches } from '../../src/watch/spec.js';
+import { checkWatchTypes, describeChange, parseWatchSpecs, pathMatches } from '../../src/watch/spec.js';
 import { globToRegExp, isGlob, staticPrefix } from '../../src/watch/glob.js';
 
 const ROOT = '/app';
@@ -93,5 +93,16 @@ describe('globs', () => {
     expect(staticPrefix('src/lib/**/*.ts')).toBe('src/lib');
     expect(staticPrefix('*.ts')).toBe('.');
     expect(staticPrefix('a/*/b/*.ts')).toBe('a');
+  });
+});
+
+describe('describeChange', () => {
+  it.each<[string[], string]>([
+    [['src/a.js'], 'src/a.js changed'],
+    [['src/a.js', 'src/b.js'], 'src/a.js changed (and 1 other file)'],
+    [['src/a.js', 'b', 'c', 'd'], 'src/a.js changed (and 3 other files)'],
+    [[], 'a watched file changed'],
+  ])('%j', (files, text) => {
+    expect(describeChange(files)).toBe(text);
   });
 });
