@@ -1,11 +1,12 @@
 // The cost of watching a big tree: a host process with and without a watcher on 50,000 files in
 // 5,000 directories; its start-up time, its CPU at rest over a window, its RSS and its inotify watches.
-// Run as a script (`node bench/lib/watch.js host <mode> <dir>`) it is that host.
+// Run as `node bench/lib/watch.js host <mode> <dir> <file>` it is that host; `compare [mode...]`
+// measures the modes one after the other.
 import { mkdirSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { cpuMs, rssMiB, sleep, startNode, waitUntil } from './system.js';
+import { WORK, cpuMs, rssMiB, sleep, startNode, waitUntil } from './system.js';
 
 const HERE = fileURLToPath(import.meta.url);
 const DIST = path.resolve(path.dirname(HERE), '../../dist/index.js');
@@ -57,10 +58,11 @@ export function inotifyWatches(pid) {
 }
 
 /**
- * Starts a host in `mode` ('none' | 'ps-run' | 'chokidar' | 'fs.watch') on `dir`, waits until it is
- * watching, lets it settle 1 s, then measures its CPU over `seconds` at rest.
+ * Starts a host in `mode` on `dir`: 'ps-run-idle' (the library loaded, nothing watched), 'ps-run'
+ * (its ChangeWatcher on the whole tree), 'chokidar' or 'fs.watch' (recursive, for comparison); waits
+ * until it is watching, lets it settle `settleMs`, then measures its CPU over `seconds` at rest.
  */
-export async function idleCost({ mode, dir, seconds = 10 }) {
+export async function idleCost({ mode, dir, seconds = 10, settleMs = 5000 }) {
   const outFile = path.join(path.dirname(dir), `watch-host-${process.pid}.out`);
   writeFileSync(outFile, '');
   const host = startNode(HERE, ['host', mode, dir, outFile], {});
@@ -74,7 +76,8 @@ export async function idleCost({ mode, dir, seconds = 10 }) {
     );
     if (!line.startsWith('ready ')) throw new Error(`the ${mode} host failed: ${line.trim()}`);
     const startupMs = Number(line.slice('ready '.length));
-    await sleep(1000);
+    // V8 tidies its heap a few seconds after a burst of allocation (loading, walking): not "at rest".
+    await sleep(settleMs);
     const cpuBefore = cpuMs([host.pid]);
     await sleep(seconds * 1000);
     const cpuAfter = cpuMs([host.pid]);
@@ -95,8 +98,9 @@ export async function idleCost({ mode, dir, seconds = 10 }) {
 async function runHost(mode, dir, outFile) {
   const started = performance.now();
   let close = async () => {};
+  // Both ps-run hosts load the library, so that the difference between them is the watching alone.
+  const { ChangeWatcher, parseWatchSpecs } = mode.startsWith('ps-run') ? await import(pathToFileURL(DIST).href) : {};
   if (mode === 'ps-run') {
-    const { ChangeWatcher, parseWatchSpecs } = await import(pathToFileURL(DIST).href);
     const watcher = new ChangeWatcher({
       root: dir,
       specs: parseWatchSpecs(['web'], dir),
@@ -119,6 +123,9 @@ async function runHost(mode, dir, outFile) {
     // Node 20 builds its recursive watch on Linux by walking the tree synchronously in this call.
     const watcher = watch(dir, { recursive: true }, () => {});
     close = async () => watcher.close();
+  } else if (mode !== 'ps-run-idle') {
+    writeFileSync(outFile, `error unknown mode ${mode}\n`);
+    process.exit(1);
   }
   writeFileSync(outFile, `ready ${(performance.now() - started).toFixed(0)}\n`);
   const keepAlive = setInterval(() => {}, 1 << 30);
@@ -131,4 +138,9 @@ async function runHost(mode, dir, outFile) {
 if (process.argv[1] === HERE && process.argv[2] === 'host') {
   const [mode, dir, outFile] = process.argv.slice(3);
   await runHost(mode, dir, outFile);
+} else if (process.argv[1] === HERE && process.argv[2] === 'compare') {
+  // `node bench/lib/watch.js compare [mode...]`: one line of JSON per mode, for choosing a watcher.
+  const dir = path.join(WORK, 'watch-tree');
+  console.log(JSON.stringify(makeTree(dir)));
+  for (const mode of process.argv.slice(3)) console.log(JSON.stringify(await idleCost({ mode, dir })));
 }
