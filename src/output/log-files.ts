@@ -70,6 +70,7 @@ interface LogFile {
 export class LogFiles {
   private readonly files = new Map<string, LogFile>();
   private dirReady: Promise<boolean> | undefined;
+  private closed = false;
   private readonly maxQueuedBytes: number;
 
   constructor(
@@ -81,6 +82,8 @@ export class LogFiles {
 
   /** Queues `block` (whole lines from one instance, each ending in "\n") for `<dir>/<name>.log`. */
   write(name: string, block: Buffer, nowMs: number): void {
+    // Output that arrives while ps-run shuts down, after close(), goes to the terminal only.
+    if (this.closed) return;
     const log = this.files.get(name) ?? this.openLog(name);
     if (log.state === 'closed') return;
     if (log.state === 'failed') {
@@ -110,6 +113,7 @@ export class LogFiles {
 
   /** Writes what is queued, then closes every file. */
   async close(): Promise<void> {
+    this.closed = true;
     await this.flush();
     await Promise.all(
       [...this.files.values()].map(async (log) => {

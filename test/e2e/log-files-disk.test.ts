@@ -1,6 +1,6 @@
 // LogFiles on a real disk: every line whole and accounted for, private modes, unwritable places told
 // once, /dev/full told once with ENOSPC, and writing that goes on after `logrotate copytruncate`.
-import { mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -83,6 +83,11 @@ describe('LogFiles (real files)', () => {
     truncateSync(file, 0); // what copytruncate does after copying
     logs.write('web.1', Buffer.from('after\n'), 0);
     await logs.close();
+    // After close(), nothing is opened or written.
+    logs.write('web.1', Buffer.from('late\n'), 0);
+    logs.write('web.2', Buffer.from('late\n'), 0);
+    await logs.flush();
+    expect(existsSync(path.join(dir, 'web.2.log'))).toBe(false);
     // O_APPEND: no hole of zero bytes where the old content was.
     expect(readFileSync(file, 'utf8')).toBe('1970-01-01T00:00:00.000Z after\n');
   });
