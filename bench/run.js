@@ -1,6 +1,7 @@
 // `npm run bench`: builds ps-run and the C workloads, measures each figure as a median over several
 // runs beside its limit measured in the same run, prints a Markdown table and writes bench/RESULTS.md.
-// Options: --runs N (default 5), --seconds S (throughput run length, default 3), --only a,b (sections).
+// Options: --runs N (default 5), --seconds S (throughput run length, default 3), --only a,b (sections),
+// --idle-seconds S (how long the watch section measures CPU at rest, default 10).
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -9,10 +10,16 @@ import { parseArgs } from 'node:util';
 import { readyTime, restartTime, stopTime } from './lib/lifecycle.js';
 import { overhead, throughputDirect, throughputViaPsRun } from './lib/logs.js';
 import { atLeast, atMost, formatTable, median } from './lib/report.js';
+import { idleCost, makeTree } from './lib/watch.js';
 import { BIN, DEFAULT_BIN, ROOT, WORK } from './lib/system.js';
 
 const { values } = parseArgs({
-  options: { runs: { type: 'string', default: '5' }, seconds: { type: 'string', default: '3' }, only: { type: 'string' } },
+  options: {
+    runs: { type: 'string', default: '5' },
+    seconds: { type: 'string', default: '3' },
+    only: { type: 'string' },
+    'idle-seconds': { type: 'string', default: '10' },
+  },
 });
 const runs = Number(values.runs);
 const seconds = Number(values.seconds);
@@ -191,6 +198,37 @@ async function main() {
       ms(back),
       '100 ms first back-off delay',
       atMost(back, 250, '≤ 250 ms'),
+    ]);
+  }
+  if (wanted('watch')) {
+    const tree = makeTree(path.join(WORK, 'watch-tree'));
+    const idleSeconds = Number(values['idle-seconds']);
+    const pair = await repeat('watch', async () => ({
+      watching: await idleCost({ mode: 'ps-run', dir: path.join(WORK, 'watch-tree'), seconds: idleSeconds }),
+      idle: await idleCost({ mode: 'ps-run-idle', dir: path.join(WORK, 'watch-tree'), seconds: idleSeconds }),
+    }));
+    const watching = pair.map((p) => p.watching);
+    const idle = pair.map((p) => p.idle);
+    const size = `${tree.files.toLocaleString('en')} files in ${tree.dirs.toLocaleString('en')} directories`;
+    const cpu = m(watching, 'idleCpuPercent');
+    rows.push([
+      `6. Watching ${size}: CPU at rest over ${idleSeconds} s (10 ms ticks)`,
+      `${cpu.toFixed(2)}% of a core`,
+      `${m(idle, 'idleCpuPercent').toFixed(2)}% not watching`,
+      atMost(cpu, 1, '≤ 1%'),
+    ]);
+    rows.push([
+      '   RSS of the watching process',
+      `${m(watching, 'rssMiB').toFixed(1)} MiB`,
+      `${m(idle, 'rssMiB').toFixed(1)} MiB not watching`,
+      '(no target)',
+    ]);
+    rows.push(['   Time to walk the tree and watch it', ms(m(watching, 'startupMs')), '8 directory listings at a time', '(no target)']);
+    rows.push([
+      '   inotify watches used',
+      String(m(watching, 'inotifyWatches')),
+      `${tree.dirs + 1} directories with the root (node_modules and .git skipped)`,
+      '(no target)',
     ]);
   }
   const header = [

@@ -30,3 +30,6 @@ export { exportInput, safeAppName, type ExportOptions } from './export/input.js'
 export { exportFiles, findFormat, FORMATS, FORMAT_NAMES, type FormatName } from './export/registry.js';
 export { writeExport, type WriteResult } from './export/write.js';
 export type { ExportInput, ExportFile, ExportInstance, ExportProcess, Exporter } from './export/types.js';
+export * from './watch/index.js';
+export { parseAfter, checkStartOrder, findCycle, waitingFor, typesToStart, startWaves, type StartOrder } from './start-order.js';
+export { LogFiles, formatLogLines, MAX_QUEUED_BYTES, type LogFilesOptions, type LogFileHandle } from './output/log-files.js';
