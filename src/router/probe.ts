@@ -1,5 +1,4 @@
-// When to probe an instance that refused or reset a connection, and the probe itself (a TCP connect).
-import { connect } from 'node:net';
+// When to probe an instance that refused or reset a connection (pure), and the probe's type.
 
 export interface ProbeSchedule {
   firstMs: number;
@@ -15,19 +14,7 @@ export function probeDelay(attempt: number, schedule: ProbeSchedule = DEFAULT_PR
   return Math.min(schedule.firstMs * 2 ** exponent, schedule.maxMs);
 }
 
-export type PortProbe = (host: string, port: number) => Promise<boolean>;
+/** True when the instance's port accepts a TCP connection (the readiness layer's own check). */
+export type PortProbe = (port: number) => Promise<boolean>;
 
-const PROBE_TIMEOUT_MS = 1000;
-
-/** True when host:port accepts a TCP connection within a second; the connection is closed at once. */
-export const tcpAccepts: PortProbe = (host, port) =>
-  new Promise((resolve) => {
-    const socket = connect({ host, port });
-    const done = (ok: boolean): void => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(PROBE_TIMEOUT_MS, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
+export { portAccepts as tcpAccepts } from '../readiness/probes.js';

@@ -21,7 +21,6 @@ export interface Member {
 }
 
 export interface RotationOptions {
-  host: string;
   balance: Balance;
   clock: Clock;
   probe: PortProbe;
@@ -164,12 +163,12 @@ export class Rotation {
   }
 
   private scheduleProbe(member: Member): void {
-    const { clock, probe, host } = this.options;
+    const { clock, probe } = this.options;
     const generation = member.generation;
     const delay = probeDelay(member.probeAttempt, this.options.probeSchedule ?? DEFAULT_PROBE_SCHEDULE);
     member.probeTimer = clock.setTimeout(() => {
       member.probeTimer = undefined;
-      void probe(host, member.port).then((ok) => {
+      void probe(member.port).then((ok) => {
         if (member.generation !== generation || member.state !== 'down') return;
         if (ok) {
           member.state = 'in';

@@ -67,7 +67,6 @@ export class Router {
     this.waitMs = options.waitMs ?? DEFAULT_WAIT_MS;
     this.clock = options.clock ?? systemClock;
     this.rotationTable = new Rotation({
-      host: INSTANCE_HOST,
       balance: options.balance ?? 'least-connections',
       clock: this.clock,
       probe: options.probe ?? tcpAccepts,

@@ -9,10 +9,9 @@ function setup(probeAnswers: boolean[] = []) {
   const answers = [...probeAnswers];
   const left: string[] = [];
   const rotation = new Rotation({
-    host: '127.0.0.1',
     balance: 'round-robin',
     clock,
-    probe: async (_host, port) => {
+    probe: async (port) => {
       probes.push(clock.now());
       void port;
       return answers.shift() ?? false;
