@@ -131,15 +131,18 @@ export class Router {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = this.clock.now();
     let instance = '-';
-    res.once('close', () =>
-      this.options.accessLog?.({
-        method: req.method ?? '',
-        path: req.url ?? '',
-        status: res.headersSent ? res.statusCode : 0,
-        instance,
-        ms: this.clock.now() - started,
-      }),
-    );
+    const { accessLog } = this.options;
+    if (accessLog) {
+      res.once('close', () =>
+        accessLog({
+          method: req.method ?? '',
+          path: req.url ?? '',
+          status: res.headersSent ? res.statusCode : 0,
+          instance,
+          ms: this.clock.now() - started,
+        }),
+      );
+    }
     const headers = requestHeaders(req.headers, { address: req.socket.remoteAddress, proto: 'http', upgrade: false });
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const member = await this.nextMember(started);
