@@ -47,6 +47,23 @@ describe('router', () => {
     expect(router.rotation().map((e) => `${e.name}:${e.state}`)).toEqual(['web.2:in', 'web.3:in']);
   });
 
+  it.each([
+    ['least-connections', 0],
+    ['round-robin', 5],
+  ] as const)('%s: requests while web.1 is busy with a slow one, web.1 gets %i of 10', async (balance, toBusy) => {
+    const [a, b] = await Promise.all(['web.1', 'web.2'].map((id) => startBackend(id, port())));
+    const router = makeRouter({ balance });
+    await router.listen();
+    router.admit('web.1', a!.port);
+    router.admit('web.2', b!.port);
+    const slow = fetchText(`${router.url}/slow?ms=1500`);
+    await waitUntil(() => router.rotation()[0]?.inflight === 1, 5000, 'the slow request on web.1');
+    const bodies: string[] = [];
+    for (let i = 0; i < 10; i++) bodies.push((await fetchText(`${router.url}/`)).body);
+    expect(bodies.filter((body) => body === 'web.1')).toHaveLength(toBusy);
+    expect((await slow).body).toBe('web.1');
+  });
+
   it('forwards headers: the chain extended, hop-by-hop ones dropped both ways, Host kept', async () => {
     const backend = await startBackend('web.1', port());
     const router = makeRouter();
