@@ -1,7 +1,8 @@
 // `npm run bench`: builds ps-run and the C workloads, measures each figure as a median over several
 // runs beside its limit measured in the same run, prints a Markdown table and writes bench/RESULTS.md.
-// Options: --runs N (default 5), --seconds S (throughput run length, default 3), --only a,b (sections),
-// --idle-seconds S (how long the watch section measures CPU at rest, default 10).
+// Options: --runs N (default 5), --seconds S (throughput run length, default 3), --only a,b (sections:
+// throughput, overhead, memory, ready, stop, restart, watch, router), --idle-seconds S (how long the
+// watch section measures CPU at rest, default 10).
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -10,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { readyTime, restartTime, stopTime } from './lib/lifecycle.js';
 import { overhead, throughputDirect, throughputViaPsRun } from './lib/logs.js';
 import { atLeast, atMost, formatTable, median } from './lib/report.js';
+import { LOW_RATE, prepareRouterBench, routerLatency, routerResilience, routerThroughput } from './lib/router.js';
 import { idleCost, makeTree } from './lib/watch.js';
 import { BIN, DEFAULT_BIN, ROOT, WORK } from './lib/system.js';
 
@@ -28,6 +30,8 @@ const wanted = (section) => !only || only.has(section);
 
 // Ports 11000-11999 only (below the ephemeral range, 32768-60999, so no client socket takes one), 127.0.0.1 only; each section has its own block.
 const PORTS = { throughput: 11000, overhead: 11100, memory: 11200, ready: 11300, stop: 11500, restart: 11700 };
+// The router section has a range of its own, 13000-13999: proxies 13010-13015, nf's instances 13100-13102.
+const ROUTER_PORTS = { throughput: 13000, latency: 13200, roll3: 13300, roll1: 13400, kill: 13500 };
 
 function prepare() {
   mkdirSync(WORK, { recursive: true });
@@ -65,6 +69,66 @@ const m = (results, key) => median(results.map((r) => r[key]));
 const sum = (results, key) => results.reduce((total, r) => total + r[key], 0);
 const mega = (n) => `${(n / 1e6).toFixed(2)}M lines/s`;
 const ms = (n) => `${n.toFixed(0)} ms`;
+
+const kilo = (n) => `${(n / 1000).toFixed(1)}k req/s`;
+
+/** Section 6: ps-run's router beside nginx, node-foreman's proxy, other Node proxies and the server reached directly. */
+async function routerRows() {
+  prepareRouterBench();
+  const rows = [];
+  const tp = await repeat('router throughput', () => routerThroughput({ port: ROUTER_PORTS.throughput, seconds }));
+  const rps = (key) => m(tp, key);
+  const router = rps('router');
+  rows.push([
+    '6. Router: requests/s, 3 C servers behind it, wrk 1 thread 50 keep-alive connections',
+    kilo(router),
+    `nginx (1 worker) ${kilo(rps('nginx'))}; direct to one server ${kilo(rps('direct'))}`,
+    atLeast(router / rps('nginx'), 0.5, '≥ 50% of nginx') + ` (${((100 * router) / rps('nginx')).toFixed(0)}%)`,
+  ]);
+  rows.push([
+    '   beside node-foreman (nf start -x, http-proxy)',
+    kilo(router),
+    `nf ${kilo(rps('foreman'))}`,
+    atLeast(router / rps('foreman'), 2, '≥ 2× nf') + ` (${(router / rps('foreman')).toFixed(1)}×)`,
+  ]);
+  rows.push([
+    '   Node proxies compared (same servers, same load)',
+    `Router: ${kilo(router)} (least connections), ${kilo(rps('routerRoundRobin'))} (round robin)`,
+    `node:http + stream.pipeline, no bookkeeping ${kilo(rps('bareNode'))}; http-proxy-3 ${kilo(rps('httpProxy3'))}`,
+    '(no target)',
+  ]);
+  const rate = Math.round(router / 2);
+  const lat = await repeat('router latency', () => routerLatency({ port: ROUTER_PORTS.latency, rate, seconds }));
+  const added = m(lat, 'addedP99');
+  rows.push([
+    `   Added p99 latency at ${rate} req/s (half the router's top rate)`,
+    `${added.toFixed(2)} ms`,
+    `p99 ${m(lat, 'routerP99').toFixed(2)} ms through the router, ${m(lat, 'directP99').toFixed(2)} ms direct`,
+    atMost(added, 2, '≤ 2 ms'),
+  ]);
+  rows.push([
+    `   Added p99 latency at ${LOW_RATE} req/s`,
+    `${m(lat, 'addedP99Low').toFixed(2)} ms`,
+    `p50 at ${rate} req/s: ${m(lat, 'routerP50').toFixed(2)} ms through the router, ${m(lat, 'directP50').toFixed(2)} ms direct`,
+    '(no target)',
+  ]);
+  for (const [label, scenario, count, port] of [
+    ['rolling restart of web=3', 'roll', 3, ROUTER_PORTS.roll3],
+    ['rolling restart of web=1 (surge)', 'roll', 1, ROUTER_PORTS.roll1],
+    ['web=3, one SIGKILLed every second for 10 s', 'kill', 3, ROUTER_PORTS.kill],
+  ]) {
+    const results = await repeat(`router ${scenario} web=${count}`, () => routerResilience({ port, scenario, count }));
+    const failed = sum(results, 'failed');
+    const sent = sum(results, 'sent');
+    rows.push([
+      `   Failed requests, ${label}, 300 GET/s (all ${runs} runs)`,
+      String(failed),
+      `${sent} sent${scenario === 'roll' ? `; roll took ${ms(m(results, 'rollMs'))}` : ''}`,
+      atMost(failed, 0, '0'),
+    ]);
+  }
+  return rows;
+}
 
 async function main() {
   // Which ps-run is measured, noted before the runs (others may commit meanwhile).
@@ -231,6 +295,7 @@ async function main() {
       '(no target)',
     ]);
   }
+  if (wanted('router')) rows.push(...(await routerRows()));
   const header = [
     `Measured ${new Date().toISOString().slice(0, 10)} on ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}, ps-run at ${commit}${dirty ? ' with uncommitted changes in src/' : ''}${BIN === DEFAULT_BIN ? '' : ` (built copy ${path.relative(ROOT, BIN)})`}.`,
     `Medians of ${runs} runs; throughput runs last ${seconds} s. Reproduce with \`npm run bench\`.`,

@@ -1,10 +1,13 @@
 // Bench workload: a tiny TCP server on 127.0.0.1:$PORT. A connection that sends "crash" makes it close
 // its port and exit 1; SIGTERM makes it exit 0 (unless $IGNORE_TERM is set). Before exiting it writes
 // the CLOCK_MONOTONIC time in ns to $TIMES_DIR/$PS.<crash|exit>, so the bench knows when it ended.
+// With $HTTP set it is instead a keep-alive HTTP/1.1 server (a thread per connection) answering every
+// request with 200 and the body "$PS\n" (for the router bench); request bodies are not expected.
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +38,34 @@ static void on_term(int sig) {
   _exit(0);
 }
 
+static char http_response[256];
+static size_t http_response_len;
+
+/* One keep-alive connection: answers each request (ended by an empty line) until the client closes. */
+static void *serve_http(void *arg) {
+  int c = (int)(long)arg;
+  char buf[8192];
+  size_t have = 0;
+  for (;;) {
+    ssize_t n = read(c, buf + have, sizeof buf - 1 - have);
+    if (n <= 0) break;
+    have += (size_t)n;
+    buf[have] = 0;
+    char *end;
+    while ((end = strstr(buf, "\r\n\r\n")) != NULL) {
+      if (write(c, http_response, http_response_len) < 0) goto done;
+      size_t used = (size_t)(end + 4 - buf);
+      memmove(buf, buf + used, have - used);
+      have -= used;
+      buf[have] = 0;
+    }
+    if (have == sizeof buf - 1) break; /* a header block too large for this workload */
+  }
+done:
+  close(c);
+  return NULL;
+}
+
 int main(void) {
   int port = getenv("PORT") ? atoi(getenv("PORT")) : 0;
   if (getenv("IGNORE_TERM")) signal(SIGTERM, SIG_IGN);
@@ -53,6 +84,19 @@ int main(void) {
   }
   printf("listening on %d\n", port);
   fflush(stdout);
+  if (getenv("HTTP")) {
+    const char *ps = getenv("PS") ? getenv("PS") : "server";
+    http_response_len = (size_t)snprintf(http_response, sizeof http_response,
+                                         "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %zu\r\n\r\n%s\n",
+                                         strlen(ps) + 1, ps);
+    for (;;) {
+      int c = accept(s, NULL, NULL);
+      if (c < 0) continue;
+      pthread_t thread;
+      if (pthread_create(&thread, NULL, serve_http, (void *)(long)c) != 0) close(c);
+      else pthread_detach(thread);
+    }
+  }
   for (;;) {
     int c = accept(s, NULL, NULL);
     if (c < 0) continue;

@@ -1,0 +1,265 @@
+// The router bench: the C server (HTTP mode) reached directly, behind ps-run's router, behind other Node
+// proxies (bare node:http, http-proxy-3), behind nginx and behind node-foreman's `nf start -x`; wrk for
+// top rates, a rate-limited loader for added latency, and failed requests during rolling restarts and
+// SIGKILLs under a steady load. Ports: the block given by run.js (13000-13999), 127.0.0.1 only.
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { rateLoad } from './router-load.js';
+import { ROOT, WORK, killLeftovers, marker, portAccepts, processTree, waitUntil } from './system.js';
+
+const MARK = 'PS_RUN_ROUTER_BENCH';
+const SERVER = path.join(WORK, 'server');
+const HOST = path.join(ROOT, 'bench/lib/router-host.js');
+const run = promisify(execFile);
+export const LOW_RATE = 300;
+
+const onPath = (tool) => {
+  try {
+    execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** Installs what the router bench needs and lacks: wrk and nginx from Debian, foreman and http-proxy-3 from npm into bench/.work. */
+export function prepareRouterBench() {
+  const missing = ['wrk', 'nginx'].filter((tool) => !onPath(tool) && !existsSync(`/usr/sbin/${tool}`));
+  if (missing.length > 0) {
+    process.stderr.write(`  router: installing ${missing.join(', ')} with apt-get\n`);
+    execFileSync('apt-get', ['install', '-y', '--no-install-recommends', ...missing], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
+  }
+  for (const [dir, spec] of [
+    ['foreman', 'foreman@3.0.1'],
+    // 1.x: the 2.x line needs Node 22.
+    ['http-proxy-3', 'http-proxy-3@1.23.3'],
+  ]) {
+    const prefix = path.join(WORK, dir);
+    if (existsSync(path.join(prefix, 'node_modules', spec.split('@')[0]))) continue;
+    mkdirSync(prefix, { recursive: true });
+    writeFileSync(path.join(prefix, 'package.json'), '{"private":true}\n');
+    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--silent', '--prefix', prefix, spec], { stdio: 'inherit' });
+  }
+}
+
+function spawnMarked(command, args, value, options = {}) {
+  const child = spawn(command, args, { ...options, env: { ...process.env, ...options.env, [MARK]: value } });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  return { child, exited };
+}
+
+async function stop(proc, signal = 'SIGTERM') {
+  const tree = proc.tree?.() ?? [];
+  for (const pid of tree.slice(1)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone already
+    }
+  }
+  if (proc.child.exitCode === null && proc.child.signalCode === null) proc.child.kill(signal);
+  await Promise.race([proc.exited, new Promise((r) => setTimeout(r, 5000))]);
+}
+
+/** The C servers in HTTP mode on `ports`, each answering with its name. */
+async function startServers(ports, mark) {
+  const procs = ports.map((port, i) =>
+    spawnMarked(SERVER, [], mark, { env: { PORT: String(port), PS: `web.${i + 1}`, HTTP: '1' }, stdio: 'ignore' }),
+  );
+  for (const port of ports) await waitUntil(() => portAccepts(port), { what: `server on ${port}` });
+  return procs;
+}
+
+/** router-host.js with `config`; its JSON lines are collected in `events`. */
+async function startHost(config, mark) {
+  const proc = spawnMarked(process.execPath, [HOST, JSON.stringify({ server: SERVER, ...config })], mark, {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const events = [];
+  createInterface({ input: proc.child.stdout }).on('line', (line) => events.push(JSON.parse(line)));
+  await waitUntil(() => events.some((e) => e.listening) || proc.child.exitCode !== null, { what: `${config.impl} listening` });
+  if (proc.child.exitCode !== null) throw new Error(`${config.impl} host exited with ${proc.child.exitCode}`);
+  await waitUntil(() => portAccepts(config.port), { what: `${config.impl} port` });
+  return { ...proc, events, send: (line) => proc.child.stdin.write(`${line}\n`) };
+}
+
+async function startNginx(port, upstreams, mark) {
+  const dir = path.join(WORK, 'nginx');
+  mkdirSync(path.join(dir, 'logs'), { recursive: true });
+  // One worker: the same number of event loops as the router's one Node process (the machine has two
+  // cores, shared with wrk and the servers). Keep-alive to the upstreams, as the router does.
+  const conf = `worker_processes 1;
+pid ${dir}/nginx.pid;
+error_log ${dir}/logs/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
+  upstream web { ${upstreams.map((p) => `server 127.0.0.1:${p};`).join(' ')} keepalive 64; }
+  server {
+    listen 127.0.0.1:${port};
+    location / {
+      proxy_pass http://web;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+    }
+  }
+}
+`;
+  writeFileSync(path.join(dir, 'nginx.conf'), conf);
+  const nginx = onPath('nginx') ? 'nginx' : '/usr/sbin/nginx';
+  const proc = spawnMarked(nginx, ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-g', 'daemon off; user root;'], mark, {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  await waitUntil(() => portAccepts(port), { what: 'nginx port' });
+  return proc;
+}
+
+async function startForeman(port, basePort, count, mark) {
+  const dir = path.join(WORK, 'nf-app');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, 'Procfile'), `web: exec ${SERVER}\n`);
+  writeFileSync(path.join(dir, '.env'), 'HTTP=1\n');
+  const nf = path.join(WORK, 'foreman/node_modules/foreman/nf.js');
+  const shim = path.join(ROOT, 'bench/lib/loopback-only.js');
+  const proc = spawnMarked(
+    process.execPath,
+    ['--import', pathToFileURL(shim).href, nf, 'start', `web=${count}`, '-x', String(port), '-p', String(basePort)],
+    mark,
+    {
+      cwd: dir,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
+  for (const p of [port, ...Array.from({ length: count }, (_, i) => basePort + i)]) {
+    await waitUntil(() => portAccepts(p), { what: `nf port ${p}`, timeoutMs: 15_000 });
+  }
+  // nf's proxy is forked with an environment of its own (no marker), and nf's SIGTERM does not reach
+  // it: stop the whole tree.
+  return { ...proc, tree: () => processTree(proc.child.pid) };
+}
+
+/** wrk, one thread, keep-alive, `connections` fixed; requests/s and the count of failed requests. */
+async function wrk(port, seconds, connections) {
+  const { stdout } = await run('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', `http://127.0.0.1:${port}/`]);
+  const number = (re) => Number(re.exec(stdout)?.[1] ?? 0);
+  const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(stdout);
+  return {
+    rps: number(/Requests\/sec:\s+([\d.]+)/),
+    non2xx: number(/Non-2xx or 3xx responses: (\d+)/),
+    errors: socketErrors ? socketErrors.slice(1).reduce((a, b) => a + Number(b), 0) : 0,
+  };
+}
+
+/** One run of the throughput comparison: each proxy in turn, fronting the same three C servers. */
+export async function routerThroughput({ port, seconds, connections = 50 }) {
+  const mark = marker();
+  const servers = [port, port + 1, port + 2];
+  const instances = servers.map((p, i) => ({ name: `web.${i + 1}`, port: p }));
+  const procs = await startServers(servers, mark);
+  const result = {};
+  const measure = async (key, start, target) => {
+    const proc = start ? await start() : undefined;
+    try {
+      const r = await wrk(target, seconds, connections);
+      if (r.non2xx + r.errors > 0) process.stderr.write(`  router: ${key} had ${r.non2xx} non-2xx and ${r.errors} socket errors\n`);
+      result[key] = r.rps;
+    } finally {
+      if (proc) await stop(proc);
+    }
+  };
+  try {
+    await measure('direct', undefined, servers[0]);
+    await measure('router', () => startHost({ impl: 'router', port: port + 10, instances }, mark), port + 10);
+    await measure(
+      'routerRoundRobin',
+      () => startHost({ impl: 'router', balance: 'round-robin', port: port + 11, instances }, mark),
+      port + 11,
+    );
+    await measure('bareNode', () => startHost({ impl: 'bare-node', port: port + 12, instances }, mark), port + 12);
+    await measure('httpProxy3', () => startHost({ impl: 'http-proxy-3', port: port + 13, instances }, mark), port + 13);
+    await measure('nginx', () => startNginx(port + 14, servers, mark), port + 14);
+    await measure('foreman', () => startForeman(port + 15, port + 100, 3, mark), port + 15);
+  } finally {
+    for (const proc of procs) await stop(proc);
+    killLeftovers(MARK, mark);
+  }
+  return result;
+}
+
+/** p99 latency at `rate` requests/s straight to one server and through the router, over `seconds`. */
+export async function routerLatency({ port, rate, seconds }) {
+  const mark = marker();
+  const servers = [port, port + 1, port + 2];
+  const procs = await startServers(servers, mark);
+  const host = await startHost(
+    { impl: 'router', port: port + 10, instances: servers.map((p, i) => ({ name: `web.${i + 1}`, port: p })) },
+    mark,
+  );
+  try {
+    const direct = await rateLoad({ port: servers[0], rate, seconds });
+    const routed = await rateLoad({ port: port + 10, rate, seconds });
+    // The same at a low rate, to show how much of the figure is queueing on a busy machine.
+    const directLow = await rateLoad({ port: servers[0], rate: LOW_RATE, seconds });
+    const routedLow = await rateLoad({ port: port + 10, rate: LOW_RATE, seconds });
+    return {
+      rate,
+      directP99: direct.p99,
+      routerP99: routed.p99,
+      addedP99: routed.p99 - direct.p99,
+      addedP99Low: routedLow.p99 - directLow.p99,
+      routerP50: routed.p50,
+      directP50: direct.p50,
+      failed: direct.failed + routed.failed + directLow.failed + routedLow.failed,
+    };
+  } finally {
+    await stop(host);
+    for (const proc of procs) await stop(proc);
+    killLeftovers(MARK, mark);
+  }
+}
+
+/**
+ * Failed requests under a steady `rate` while the router's instances are rolled (`roll`) or one is
+ * SIGKILLed every second for ten seconds (`kill`). The host process plays ps-run's runtime.
+ */
+export async function routerResilience({ port, scenario, count, rate = 300 }) {
+  const mark = marker();
+  const instances = Array.from({ length: count }, (_, i) => ({ name: `web.${i + 1}`, port: port + i }));
+  const host = await startHost({ impl: 'router', port: port + 10, instances, supervise: true }, mark);
+  try {
+    const seconds = 13;
+    const load = rateLoad({ port: port + 10, rate, seconds, connections: 16 });
+    await new Promise((r) => setTimeout(r, 1000));
+    let rollMs;
+    if (scenario === 'roll') {
+      host.send('roll');
+      const event = await waitUntil(() => host.events.find((e) => e.rolled !== undefined || e.rollFailed), {
+        timeoutMs: 11_000,
+        everyMs: 10,
+        what: 'roll',
+      });
+      if (event.rollFailed) throw new Error(event.rollFailed);
+      rollMs = event.rolled;
+    } else {
+      for (let i = 0; i < 10; i++) {
+        host.send(`kill web.${(i % count) + 1}`);
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
+    const result = await load;
+    return { scenario, count, sent: result.sent, failed: result.failed, failures: result.failures, rollMs };
+  } finally {
+    await stop(host);
+    killLeftovers(MARK, mark);
+  }
+}

@@ -1,0 +1,215 @@
+// The router against real HTTP servers (child processes) on 127.0.0.1, ports 28000-28199.
+import { connect } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { UsageError } from '../../src/errors.js';
+import { Router, type AccessEntry } from '../../src/router/router.js';
+import { portAccepts, waitUntil } from './helpers.js';
+import { fetchText, startBackend, stopBackends } from './router-support.js';
+
+let nextPort = 28000;
+const port = (): number => nextPort++;
+const routers: Router[] = [];
+
+function makeRouter(options: Partial<ConstructorParameters<typeof Router>[0]> = {}): Router {
+  const router = new Router({ type: 'web', port: port(), ...options });
+  routers.push(router);
+  return router;
+}
+
+afterEach(async () => {
+  await Promise.all(routers.splice(0).map((r) => r.close()));
+  await stopBackends();
+});
+
+describe('router', () => {
+  it('spreads requests over the admitted instances, and only over them', async () => {
+    const [a, b, c] = await Promise.all(['web.1', 'web.2', 'web.3'].map((id) => startBackend(id, port())));
+    const router = makeRouter();
+    await router.listen();
+    router.admit('web.1', a!.port);
+    router.admit('web.2', b!.port);
+    // web.3 runs and listens but is not ready: it must get nothing.
+    void c;
+    const seen = new Map<string, number>();
+    for (let i = 0; i < 60; i++) {
+      const reply = await fetchText(`${router.url}/`);
+      expect(reply.status).toBe(200);
+      seen.set(reply.body, (seen.get(reply.body) ?? 0) + 1);
+    }
+    expect(Object.fromEntries(seen)).toEqual({ 'web.1': 30, 'web.2': 30 });
+    router.admit('web.3', c!.port);
+    const after = await Promise.all(Array.from({ length: 9 }, () => fetchText(`${router.url}/`)));
+    expect(new Set(after.map((r) => r.body))).toEqual(new Set(['web.1', 'web.2', 'web.3']));
+    router.remove('web.1');
+    const removed = await Promise.all(Array.from({ length: 6 }, () => fetchText(`${router.url}/`)));
+    expect(removed.map((r) => r.body)).not.toContain('web.1');
+    expect(router.rotation().map((e) => `${e.name}:${e.state}`)).toEqual(['web.2:in', 'web.3:in']);
+  });
+
+  it.each([
+    ['least-connections', 0],
+    ['round-robin', 5],
+  ] as const)('%s: requests while web.1 is busy with a slow one, web.1 gets %i of 10', async (balance, toBusy) => {
+    const [a, b] = await Promise.all(['web.1', 'web.2'].map((id) => startBackend(id, port())));
+    const router = makeRouter({ balance });
+    await router.listen();
+    router.admit('web.1', a!.port);
+    router.admit('web.2', b!.port);
+    const slow = fetchText(`${router.url}/slow?ms=1500`);
+    await waitUntil(() => router.rotation()[0]?.inflight === 1, 5000, 'the slow request on web.1');
+    const bodies: string[] = [];
+    for (let i = 0; i < 10; i++) bodies.push((await fetchText(`${router.url}/`)).body);
+    expect(bodies.filter((body) => body === 'web.1')).toHaveLength(toBusy);
+    expect((await slow).body).toBe('web.1');
+  });
+
+  it('forwards headers: the chain extended, hop-by-hop ones dropped both ways, Host kept', async () => {
+    const backend = await startBackend('web.1', port());
+    const router = makeRouter();
+    await router.listen();
+    router.admit('web.1', backend.port);
+    const reply = await fetchText(`${router.url}/headers`, {
+      headers: {
+        host: 'app.test:8080',
+        'x-forwarded-for': '203.0.113.7',
+        forwarded: 'for=203.0.113.7',
+        connection: 'keep-alive, x-private',
+        'x-private': 'secret',
+        te: 'trailers',
+        'x-custom': 'kept',
+      },
+    });
+    const seen = JSON.parse(reply.body) as { headers: Record<string, string> };
+    expect(seen.headers).toMatchObject({
+      host: 'app.test:8080',
+      'x-forwarded-for': '203.0.113.7, 127.0.0.1',
+      forwarded: 'for=203.0.113.7, for=127.0.0.1;host="app.test:8080";proto=http',
+      'x-forwarded-proto': 'http',
+      'x-forwarded-host': 'app.test:8080',
+      'x-custom': 'kept',
+    });
+    expect(seen.headers['x-private']).toBeUndefined();
+    expect(seen.headers.te).toBeUndefined();
+    // The instance named x-hop in its Connection header: it must not reach the client.
+    expect(reply.headers['x-hop']).toBeUndefined();
+    expect(reply.headers['content-type']).toBe('application/json');
+  });
+
+  it('answers 503 naming the type when no instance is ready within waitMs', async () => {
+    const router = makeRouter({ waitMs: 300 });
+    await router.listen();
+    const reply = await fetchText(`${router.url}/`);
+    expect(reply.status).toBe(503);
+    expect(reply.body).toBe('no web instance is ready\n');
+    expect(reply.headers['content-type']).toMatch(/^text\/plain/);
+  });
+
+  it('holds a request until an instance is admitted within waitMs', async () => {
+    const backend = await startBackend('web.1', port());
+    const router = makeRouter({ waitMs: 10_000 });
+    await router.listen();
+    const pending = fetchText(`${router.url}/`);
+    // The router has the request's connection before the instance is admitted (a private handle, read for this check only).
+    const server = (router as unknown as { server: import('node:http').Server }).server;
+    await waitUntil(() => new Promise<boolean>((resolve) => server.getConnections((_e, n) => resolve(n === 1))), 5000, 'the connection');
+    router.admit('web.1', backend.port);
+    expect(await pending).toMatchObject({ status: 200, body: 'web.1' });
+  });
+
+  it('drain waits for the requests in flight and sends no new ones', async () => {
+    const [a, b] = await Promise.all(['web.1', 'web.2'].map((id) => startBackend(id, port())));
+    const router = makeRouter({ balance: 'round-robin' });
+    await router.listen();
+    router.admit('web.1', a!.port);
+    const slow = fetchText(`${router.url}/slow?ms=800`);
+    await waitUntil(() => router.rotation()[0]?.inflight === 1, 5000, 'the slow request in flight');
+    router.admit('web.2', b!.port);
+    let drained = false;
+    const draining = router.drain('web.1', 10_000).then(() => (drained = true));
+    const during = await Promise.all(Array.from({ length: 5 }, () => fetchText(`${router.url}/`)));
+    expect(during.map((r) => r.body)).toEqual(Array(5).fill('web.2'));
+    expect(drained).toBe(false);
+    expect((await slow).body).toBe('web.1');
+    await draining;
+    expect(router.rotation().map((e) => `${e.name}:${e.state}:${e.inflight}`)).toEqual(['web.1:out:0', 'web.2:in:0']);
+  });
+
+  it('drain gives up at its timeout', async () => {
+    const backend = await startBackend('web.1', port());
+    const router = makeRouter();
+    await router.listen();
+    router.admit('web.1', backend.port);
+    const slow = fetchText(`${router.url}/slow?ms=3000`);
+    await waitUntil(() => router.rotation()[0]?.inflight === 1, 5000, 'the slow request in flight');
+    const started = Date.now();
+    await router.drain('web.1', 200);
+    expect(Date.now() - started).toBeLessThan(2500);
+    expect(router.rotation()[0]?.state).toBe('out');
+    expect((await slow).body).toBe('web.1');
+  });
+
+  it('tunnels a WebSocket, and counts it in flight until it closes', async () => {
+    const backend = await startBackend('web.1', port());
+    const router = makeRouter();
+    await router.listen();
+    router.admit('web.1', backend.port);
+    const socket = new WebSocket(`${router.url.replace('http', 'ws')}/chat`);
+    await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+    const replies: string[] = [];
+    socket.on('message', (data) => replies.push(data.toString()));
+    for (const text of ['one', 'two', 'x'.repeat(100_000)]) socket.send(text);
+    await waitUntil(() => replies.length === 3, 5000, 'three echoes');
+    expect(replies.slice(0, 2)).toEqual(['web.1:one', 'web.1:two']);
+    expect(replies[2]).toBe(`web.1:${'x'.repeat(100_000)}`);
+    expect(router.rotation()[0]?.inflight).toBe(1);
+    socket.close();
+    await waitUntil(() => router.rotation()[0]?.inflight === 0, 5000, 'the tunnel closed');
+  });
+
+  it('writes an access log entry per request', async () => {
+    const backend = await startBackend('web.1', port());
+    const entries: AccessEntry[] = [];
+    const router = makeRouter({ accessLog: (entry) => entries.push(entry), waitMs: 100 });
+    await router.listen();
+    await fetchText(`${router.url}/early`);
+    router.admit('web.1', backend.port);
+    await fetchText(`${router.url}/a?b=1`, { method: 'DELETE' });
+    await waitUntil(() => entries.length === 2, 5000, 'two entries');
+    expect(entries.map(({ method, path, status, instance }) => ({ method, path, status, instance }))).toEqual([
+      { method: 'GET', path: '/early', status: 503, instance: '-' },
+      { method: 'DELETE', path: '/a?b=1', status: 200, instance: 'web.1' },
+    ]);
+    expect(entries.every((e) => e.ms >= 0 && e.ms < 10_000)).toBe(true);
+  });
+
+  it('refuses a taken port with a UsageError', async () => {
+    const first = makeRouter();
+    await first.listen();
+    const taken = Number(new URL(first.url).port);
+    const second = new Router({ type: 'web', port: taken });
+    const error = await second.listen().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as Error).message).toBe(`router port ${taken} is already in use (127.0.0.1:${taken})`);
+  });
+
+  it('close() ends keep-alive connections and tunnels, and leaves nothing listening', async () => {
+    const backend = await startBackend('web.1', port());
+    const router = makeRouter();
+    await router.listen();
+    router.admit('web.1', backend.port);
+    const routerPort = Number(new URL(router.url).port);
+    const socket = new WebSocket(`${router.url.replace('http', 'ws')}/`);
+    await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+    const wsClosed = new Promise((resolve) => socket.once('close', resolve));
+    // An idle keep-alive client connection.
+    const idle = connect({ host: '127.0.0.1', port: routerPort });
+    await new Promise((resolve) => idle.once('connect', resolve));
+    idle.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    await new Promise((resolve) => idle.once('data', resolve));
+    const idleClosed = new Promise((resolve) => idle.once('close', resolve));
+    await router.close();
+    await Promise.all([wsClosed, idleClosed]);
+    expect(await portAccepts(routerPort)).toBe(false);
+  });
+});
