@@ -6,6 +6,7 @@ import { UsageError } from '../errors.js';
 import { loadProject } from '../project.js';
 import { checkReadyTypes, parseReadySpecs } from '../readiness/spec.js';
 import { Runtime } from '../runtime/runtime.js';
+import { checkRouterSpecs, parseRouterHost, parseRouterSpecs, routerEnv } from '../runtime/routing.js';
 import type { Backoff, RestartPolicy } from '../supervisor/policy.js';
 import { loadPtySpawn } from '../supervisor/pty.js';
 import { SESSION_VARIABLE, newSessionId } from '../supervisor/watchdog.js';
@@ -20,6 +21,9 @@ export interface LaunchFlags extends ProjectFlags, OutputFlags, SocketFlags {
   settle: number;
   stdin: boolean;
   tty?: string[];
+  router?: string[];
+  routerHost?: string;
+  routerLog?: boolean;
 }
 
 export interface LaunchOptions {
@@ -55,9 +59,28 @@ export function addReadinessOptions(command: Command): Command {
     );
 }
 
+export function addRouterOptions(command: Command): Command {
+  return command
+    .option(
+      '--router <[type=]port>',
+      'a router on 127.0.0.1:<port> in front of the ready instances of web (or <type>); repeatable',
+      collect,
+    )
+    .option('--router-host <addr>', 'listen address of the routers (default 127.0.0.1; 0.0.0.0 opens them to the network)')
+    .option('--router-log', "an access log line per routed request (method, path, status, instance, ms) under the name 'router'");
+}
+
 export async function launch(select: string[], flags: LaunchFlags, options: LaunchOptions): Promise<Launched> {
   const level = logColorLevel(flags, process.env);
-  const project = loadProject({ ...flags, select, extraEnv: { ...colorEnv(level, process.env), [SESSION_VARIABLE]: newSessionId() } });
+  // Router addresses are known from the flags alone, so every child gets them in its environment.
+  const routerSpecs = parseRouterSpecs(flags.router ?? []);
+  const routerHost = parseRouterHost(flags.routerHost);
+  const project = loadProject({
+    ...flags,
+    select,
+    extraEnv: { ...colorEnv(level, process.env), ...routerEnv(routerSpecs, routerHost), [SESSION_VARIABLE]: newSessionId() },
+  });
+  checkRouterSpecs(routerSpecs, project);
   const checks = parseReadySpecs(flags.ready ?? []);
   checkReadyTypes(
     checks,
@@ -87,12 +110,13 @@ export async function launch(select: string[], flags: LaunchFlags, options: Laun
     output: {
       stream: process.stdout,
       format: logFormat(flags, {
-        names: [...project.instances.map((i) => i.name), ...(options.extraNames ?? [])],
+        names: [...project.instances.map((i) => i.name), ...(options.extraNames ?? []), ...(flags.routerLog ? ['router'] : [])],
         types: project.entries.map((e) => e.name),
         level,
       }),
     },
     warn: (text) => process.stderr.write(`${text}\n`),
+    routing: routerSpecs.length > 0 ? { specs: routerSpecs, host: routerHost, log: flags.routerLog === true } : undefined,
   });
   const server = new ControlServer(runtime, socketPath, label);
   try {

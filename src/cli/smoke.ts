@@ -6,10 +6,11 @@ import { UsageError } from '../errors.js';
 import { describeEvent } from '../output/messages.js';
 import { failureReport, summaryTable } from '../output/report.js';
 import { describeCheck } from '../readiness/spec.js';
+import { describeRouters } from '../runtime/routing.js';
 import { Supervisor } from '../supervisor/supervisor.js';
 import { signalStatus } from '../exit-status.js';
 import { applyForemanDefaults } from './foreman.js';
-import { addReadinessOptions, launch, type LaunchFlags } from './launch.js';
+import { addReadinessOptions, addRouterOptions, launch, type LaunchFlags } from './launch.js';
 import { addFormationOption, addOutputOptions, addProjectOptions, seconds } from './options.js';
 import type { CommandResult } from './result.js';
 import { addSocketOption } from './socket.js';
@@ -115,7 +116,7 @@ export async function runSmoke(select: string[], words: string[], flags: SmokeFl
       clearTimeout(timer);
       if (name) startCommand();
       else {
-        summary = summaryTable(tracker.states.values());
+        summary = summaryTable(tracker.states.values()) + describeRouters(runtime.info().routers, runtime.status());
         passed = true;
         finish('smoke passed', 0);
       }
@@ -170,6 +171,7 @@ export function registerSmoke(program: Command, result: CommandResult): void {
   addProjectOptions(command);
   addFormationOption(command);
   addReadinessOptions(command);
+  addRouterOptions(command);
   command
     .option('--timeout <seconds>', 'how long every process has to become ready', seconds(86_400), 60)
     .option('--kill-timeout <seconds>', 'grace period between SIGTERM and SIGKILL when stopping', seconds(3600), 5);

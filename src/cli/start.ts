@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import type { RestartPolicy } from '../supervisor/policy.js';
 import { applyForemanDefaults } from './foreman.js';
 import { forwardInput } from './input.js';
-import { addReadinessOptions, launch, type LaunchFlags } from './launch.js';
+import { addReadinessOptions, addRouterOptions, launch, type LaunchFlags } from './launch.js';
 import { addFormationOption, addOutputOptions, addProjectOptions, restartPolicy, seconds, wholeNumber } from './options.js';
 import type { CommandResult } from './result.js';
 import { addSocketOption } from './socket.js';
@@ -58,6 +58,7 @@ export function registerStart(program: Command, result: CommandResult): void {
     .option('--backoff-max <ms>', 'longest restart delay', wholeNumber(1, 3_600_000), 10_000)
     .option('--input <name>', "send what you type (ps-run's stdin) to this instance's stdin, e.g. web.1 (Ctrl-C still stops ps-run)");
   addReadinessOptions(command);
+  addRouterOptions(command);
   addOutputOptions(command);
   addSocketOption(command);
   command

@@ -4,6 +4,7 @@
 import { Agent, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { UsageError } from '../errors.js';
+import { findPortHolder } from '../port-holder.js';
 import { systemClock, type Clock } from '../supervisor/clock.js';
 import type { Balance } from './balance.js';
 import { forwardOnce, type Outcome } from './forward.js';
@@ -242,8 +243,12 @@ export class Router {
 
 function listenError(error: NodeJS.ErrnoException, host: string, port: number): Error {
   const where = `${host}:${port}`;
-  if (error.code === 'EADDRINUSE')
-    return new UsageError(`router port ${port} is already in use (${where})`, { hint: 'choose another port', cause: error });
+  if (error.code === 'EADDRINUSE') {
+    // Named like the instances' port check does, so the user knows what to stop.
+    const holder = findPortHolder(port);
+    const by = holder ? ` by pid ${holder.pid}${holder.command ? ` (${holder.command.slice(0, 60)})` : ''}` : '';
+    return new UsageError(`router port ${port} is already in use${by} (${where})`, { hint: 'choose another port', cause: error });
+  }
   if (error.code === 'EACCES') return new UsageError(`router port ${port} needs privileges this user lacks (${where})`, { cause: error });
   if (error.code === 'EADDRNOTAVAIL') return new UsageError(`router host ${host} is not an address of this machine`, { cause: error });
   return new UsageError(`router cannot listen on ${where}: ${error.message}`, { cause: error });

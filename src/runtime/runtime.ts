@@ -25,6 +25,7 @@ import { SESSION_VARIABLE, Watchdog, newSessionId } from '../supervisor/watchdog
 import type { InstanceStatus, Requester, RuntimeControl, RuntimeEvent, RuntimeInfo } from './control.js';
 import { closedOutputStatus } from '../exit-status.js';
 import { planScale, resolveTargets } from './targets.js';
+import { Routing, type RoutingConfig } from './routing.js';
 
 export interface RuntimeOptions {
   project: Project;
@@ -54,6 +55,8 @@ export interface RuntimeOptions {
   clock?: Clock;
   /** The orphan-proofing watchdog; default on. */
   watchdog?: boolean;
+  /** Routers in front of process types (--router); they listen before anything is spawned. */
+  routing?: RoutingConfig;
 }
 
 type Listener = (event: RuntimeEvent) => void;
@@ -75,6 +78,7 @@ export class Runtime implements RuntimeControl {
   private readonly clock: Clock;
   private userActed = false;
   private started = false;
+  private routing: Routing | undefined;
 
   private constructor(
     private readonly options: RuntimeOptions,
@@ -129,10 +133,11 @@ export class Runtime implements RuntimeControl {
       this.writer.system(describeEvent(event));
       this.emit(event);
     });
-    this.done = this.supervisor.done.then((status) => {
+    this.done = this.supervisor.done.then(async (status) => {
       this.tracker.dispose();
       this.hub.dispose();
       this.watchdog?.close();
+      await this.routing?.close();
       return status;
     });
   }
@@ -145,6 +150,7 @@ export class Runtime implements RuntimeControl {
     const runtime = new Runtime(options, watchdog, session);
     try {
       await runtime.checkPortsFree(runtime.supervisor.instances.map((i) => i.plan));
+      if (options.routing) await runtime.openRouting(options.routing);
     } catch (error) {
       watchdog?.close();
       throw error;
@@ -180,6 +186,7 @@ export class Runtime implements RuntimeControl {
         restarts: instance.restarts,
         uptimeMs: instance.live && instance.startedAt !== undefined ? now - instance.startedAt : null,
         lastExit: exit ? { code: exit.code, signal: exit.signal } : null,
+        ...(this.routing ? { rotation: this.routing.placeOf(instance.name) } : {}),
       };
     });
   }
@@ -229,12 +236,12 @@ export class Runtime implements RuntimeControl {
   async restart(targets: readonly string[], requester: Requester): Promise<string[]> {
     const names = this.resolve(targets);
     this.act(`restart ${names.join(', ')}`, requester);
-    await Promise.all(
-      names.map(async (name) => {
-        await this.supervisor.restartOne(name);
-        await this.awaitUp(name);
-      }),
-    );
+    // Instances behind a router restart one at a time, drained first (rolling); the rest all at once.
+    const routed = this.routing?.routed(names) ?? [];
+    await Promise.all([
+      ...names.filter((name) => !routed.includes(name)).map((name) => this.restartAndAwait(name)),
+      ...(this.routing && routed.length > 0 ? [this.routing.roll(routed)] : []),
+    ]);
     return names;
   }
 
@@ -267,6 +274,7 @@ export class Runtime implements RuntimeControl {
     await Promise.all([
       ...added.map((name) => this.awaitUp(name)),
       ...step.remove.map(async (name) => {
+        await this.routing?.drain(name);
         await this.supervisor.remove(name);
         this.tracker.remove(name);
       }),
@@ -314,6 +322,26 @@ export class Runtime implements RuntimeControl {
       guard: this.watchdog,
       output: this.hub,
     });
+  }
+
+  private async restartAndAwait(name: string): Promise<void> {
+    await this.supervisor.restartOne(name);
+    await this.awaitUp(name);
+  }
+
+  /** Listens on the router ports and lets the routing layer follow this runtime. */
+  private async openRouting(config: RoutingConfig): Promise<void> {
+    const rolling = { by: 'rolling restart' };
+    if (config.log) this.writer.widen('router');
+    this.routing = await Routing.open(config, {
+      subscribe: (listener) => this.subscribe(listener),
+      restartOne: (name) => this.restartAndAwait(name),
+      scaleType: async (type, count) => (await this.scale(new Map([[type, count]]), rolling)).added,
+      instances: () => this.supervisor.instances.map((i) => ({ name: i.name, type: i.plan.type, port: i.plan.port })),
+      log: (text) => this.writer.system(text, 'router'),
+      drainMs: this.options.timeoutMs ?? 5000,
+    });
+    this.routers.push(...this.routing.list());
   }
 
   private held(): boolean {

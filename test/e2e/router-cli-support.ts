@@ -1,0 +1,67 @@
+// What the router's CLI tests share: a ps-run started with --router on a private socket, its client
+// commands, and its status.
+import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { BIN, FIXTURES, makeApp, runTracker } from './helpers.js';
+
+export interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command of the built CLI to its end. */
+export function client(args: string[], cwd: string): Promise<Result> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, NO_COLOR: '1' }, timeout: 60_000 }, (error, stdout, stderr) =>
+      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+export interface Status {
+  name: string;
+  type: string;
+  state: string;
+  pid: number | null;
+  port: number;
+  ready: boolean;
+  rotation?: string;
+}
+
+export async function status(app: string, socket: string): Promise<Status[]> {
+  const result = await client(['status', '--json', '-s', socket], app);
+  if (result.code !== 0) throw new Error(`ps-run status failed: ${result.stderr}`);
+  return JSON.parse(result.stdout) as Status[];
+}
+
+/** A web line answering with its instance name ($PS), with the router-backend fixture (headers, WebSockets). */
+export const WEB = `web: ID=$PS exec node ${path.join(FIXTURES, 'router-backend.js')}\n`;
+
+export function socketPath(): string {
+  return path.join(mkdtempSync(path.join(tmpdir(), 'ps-run-ctl-')), 'ctl.sock');
+}
+
+/** Starts `ps-run start` with `args` in a new app and waits for `ready` in its log. */
+export async function startRouted(tracker: ReturnType<typeof runTracker>, args: string[], procfile: string, ready: RegExp) {
+  const app = makeApp({ Procfile: procfile });
+  const socket = socketPath();
+  const run = tracker.start(['start', '-s', socket, ...args], { cwd: app });
+  await run.waitFor(ready);
+  return { app, socket, run };
+}
+
+/** `count` GETs one after another; how many each instance answered, and anything that was not a 200. */
+export async function spread(url: string, count: number): Promise<{ by: Map<string, number>; other: string[] }> {
+  const by = new Map<string, number>();
+  const other: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const res = await fetch(url);
+    const body = await res.text();
+    if (res.status === 200) by.set(body, (by.get(body) ?? 0) + 1);
+    else other.push(`${res.status} ${body}`);
+  }
+  return { by, other };
+}
