@@ -244,6 +244,12 @@ export class Routing {
 
   /** Resolves once the instance is in its router's rotation (its ready event); rejects if it ends first. */
   private admitted(name: string): Promise<void> {
+    // Already in (a surge instance is admitted by its ready event before scale resolves).
+    const entry = this.routers
+      .get(typeOf(name))
+      ?.rotation()
+      .find((e) => e.name === name);
+    if (entry?.state === 'in') return Promise.resolve();
     return new Promise((resolve, reject) => {
       const list = this.waiters.get(name) ?? [];
       list.push({ resolve, reject });

@@ -40,13 +40,35 @@ export async function status(app: string, socket: string): Promise<Status[]> {
 /** A web line answering with its instance name ($PS), with the router-backend fixture (headers, WebSockets). */
 export const WEB = `web: ID=$PS exec node ${path.join(FIXTURES, 'router-backend.js')}\n`;
 
+/**
+ * A web instance that dies at SIGTERM with whatever it was answering (Node's default): only the router's
+ * drain keeps its requests in flight from failing. `/slow?ms=N` answers after N ms; anything else at once.
+ */
+export const ABRUPT_SERVER = `
+import { createServer } from 'node:http';
+const id = process.env.PS;
+createServer((req, res) => {
+  req.resume();
+  const url = new URL(req.url, 'http://x');
+  if (url.pathname === '/slow') setTimeout(() => res.end(id), Number(url.searchParams.get('ms')));
+  else res.end(id);
+}).listen(Number(process.env.PORT), '127.0.0.1');
+`;
+export const ABRUPT_WEB = 'web: exec node server.mjs\n';
+
 export function socketPath(): string {
   return path.join(mkdtempSync(path.join(tmpdir(), 'ps-run-ctl-')), 'ctl.sock');
 }
 
 /** Starts `ps-run start` with `args` in a new app and waits for `ready` in its log. */
-export async function startRouted(tracker: ReturnType<typeof runTracker>, args: string[], procfile: string, ready: RegExp) {
-  const app = makeApp({ Procfile: procfile });
+export async function startRouted(
+  tracker: ReturnType<typeof runTracker>,
+  args: string[],
+  procfile: string,
+  ready: RegExp,
+  files: Record<string, string> = {},
+) {
+  const app = makeApp({ Procfile: procfile, ...files });
   const socket = socketPath();
   const run = tracker.start(['start', '-s', socket, ...args], { cwd: app });
   await run.waitFor(ready);
