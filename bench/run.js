@@ -30,7 +30,7 @@ const wanted = (section) => !only || only.has(section);
 
 // Ports 11000-11999 only (below the ephemeral range, 32768-60999, so no client socket takes one), 127.0.0.1 only; each section has its own block.
 const PORTS = { throughput: 11000, overhead: 11100, memory: 11200, ready: 11300, stop: 11500, restart: 11700 };
-// The router section has a range of its own, 13000-13999: proxies 13010-13015, nf's instances 13100-13102.
+// The router section has a range of its own, 13000-13999: proxies 13010-13016, nf's instances 13100-13102, ps-run's 13020-13022.
 const ROUTER_PORTS = { throughput: 13000, latency: 13200, roll3: 13300, roll1: 13400, kill: 13500 };
 
 function prepare() {
@@ -80,7 +80,7 @@ async function routerRows() {
   const rps = (key) => m(tp, key);
   const router = rps('router');
   rows.push([
-    '6. Router: requests/s, 3 C servers behind it, wrk 1 thread 50 keep-alive connections',
+    '6. Router (ps-run start --router): requests/s, 3 C servers behind it, wrk 1 thread 50 keep-alive connections',
     kilo(router),
     `nginx (1 worker) ${kilo(rps('nginx'))}; direct to one server ${kilo(rps('direct'))}`,
     atLeast(router / rps('nginx'), 0.5, '≥ 50% of nginx') + ` (${((100 * router) / rps('nginx')).toFixed(0)}%)`,
@@ -93,7 +93,7 @@ async function routerRows() {
   ]);
   rows.push([
     '   Node proxies compared (same servers, same load)',
-    `Router: ${kilo(router)} (least connections), ${kilo(rps('routerRoundRobin'))} (round robin)`,
+    `ps-run start --router ${kilo(router)}; the Router class alone in a host process ${kilo(rps('routerHost'))} (least connections), ${kilo(rps('routerRoundRobin'))} (round robin)`,
     `node:http + stream.pipeline, no bookkeeping ${kilo(rps('bareNode'))}; http-proxy-3 ${kilo(rps('httpProxy3'))}`,
     '(no target)',
   ]);
@@ -123,7 +123,7 @@ async function routerRows() {
     rows.push([
       `   Failed requests, ${label}, 300 GET/s (all ${runs} runs)`,
       String(failed),
-      `${sent} sent${scenario === 'roll' ? `; roll took ${ms(m(results, 'rollMs'))}` : ''}`,
+      `${sent} sent${scenario === 'roll' ? `; ps-run restart web took ${ms(m(results, 'rollMs'))}` : ''}`,
       atMost(failed, 0, '0'),
     ]);
   }

@@ -3,13 +3,13 @@
 // top rates, a rate-limited loader for added latency, and failed requests during rolling restarts and
 // SIGKILLs under a steady load. Ports: the block given by run.js (13000-13999), 127.0.0.1 only.
 import { execFile, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { rateLoad } from './router-load.js';
-import { ROOT, WORK, killLeftovers, marker, portAccepts, processTree, waitUntil } from './system.js';
+import { BIN, ROOT, WORK, killLeftovers, marker, portAccepts, processTree, sleep, waitUntil } from './system.js';
 
 const MARK = 'PS_RUN_ROUTER_BENCH';
 const SERVER = path.join(WORK, 'server');
@@ -64,7 +64,7 @@ async function stop(proc, signal = 'SIGTERM') {
       // gone already
     }
   }
-  if (proc.child.exitCode === null && proc.child.signalCode === null) proc.child.kill(signal);
+  if (proc.child.exitCode === null && proc.child.signalCode === null) proc.child.kill(proc.stopSignal ?? signal);
   await Promise.race([proc.exited, new Promise((r) => setTimeout(r, 5000))]);
 }
 
@@ -148,6 +148,36 @@ async function startForeman(port, basePort, count, mark) {
   return { ...proc, tree: () => processTree(proc.child.pid) };
 }
 
+/**
+ * ps-run as users run it: `ps-run start web=<count> --router <routerPort>` in front of the C servers
+ * (instances on basePort, basePort+1, ...). Resolves once every instance is in the router's rotation.
+ */
+async function startPsRunRouter({ routerPort, basePort, count, mark }) {
+  const dir = path.join(WORK, `ps-run-router-${routerPort}`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  // The control socket's directory must be the user's own, mode 0700.
+  chmodSync(dir, 0o700);
+  writeFileSync(path.join(dir, 'Procfile'), `web: exec ${SERVER}\n`);
+  writeFileSync(path.join(dir, '.env'), 'HTTP=1\n');
+  const socket = path.join(dir, 'ctl.sock');
+  const args = ['start', '-s', socket, '-p', String(basePort), `web=${count}`, '--router', String(routerPort), '--no-timestamp'];
+  const proc = spawnMarked(process.execPath, [BIN, ...args], mark, { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
+  const control = async (...command) => (await run(process.execPath, [BIN, ...command, '-s', socket], { cwd: dir })).stdout;
+  const status = async () => JSON.parse(await control('status', '--json'));
+  await waitUntil(
+    async () => {
+      if (proc.child.exitCode !== null) throw new Error(`ps-run exited with ${proc.child.exitCode}`);
+      if (!(await portAccepts(routerPort))) return false;
+      const list = await status().catch(() => []);
+      return list.length === count && list.every((i) => i.rotation === 'in');
+    },
+    { what: 'ps-run router with every instance in the rotation', timeoutMs: 20_000, everyMs: 100 },
+  );
+  // SIGINT, as Ctrl-C: ps-run closes the router and stops the instances.
+  return { ...proc, control, status, stopSignal: 'SIGINT' };
+}
+
 /** wrk, one thread, keep-alive, `connections` fixed; requests/s and the count of failed requests. */
 async function wrk(port, seconds, connections) {
   const { stdout } = await run('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', `http://127.0.0.1:${port}/`]);
@@ -179,7 +209,10 @@ export async function routerThroughput({ port, seconds, connections = 50 }) {
   };
   try {
     await measure('direct', undefined, servers[0]);
-    await measure('router', () => startHost({ impl: 'router', port: port + 10, instances }, mark), port + 10);
+    // The router as users run it: ps-run start --router, with ps-run's own C server instances (ports +20..+22).
+    await measure('router', () => startPsRunRouter({ routerPort: port + 16, basePort: port + 20, count: 3, mark }), port + 16);
+    // The same Router class in a bare host process (no supervisor, no log): what ps-run around it costs.
+    await measure('routerHost', () => startHost({ impl: 'router', port: port + 10, instances }, mark), port + 10);
     await measure(
       'routerRoundRobin',
       () => startHost({ impl: 'router', balance: 'round-robin', port: port + 11, instances }, mark),
@@ -196,20 +229,15 @@ export async function routerThroughput({ port, seconds, connections = 50 }) {
   return result;
 }
 
-/** p99 latency at `rate` requests/s straight to one server and through the router, over `seconds`. */
+/** p99 latency at `rate` requests/s straight to one instance and through `ps-run start --router`, over `seconds`. */
 export async function routerLatency({ port, rate, seconds }) {
   const mark = marker();
-  const servers = [port, port + 1, port + 2];
-  const procs = await startServers(servers, mark);
-  const host = await startHost(
-    { impl: 'router', port: port + 10, instances: servers.map((p, i) => ({ name: `web.${i + 1}`, port: p })) },
-    mark,
-  );
+  const psRun = await startPsRunRouter({ routerPort: port + 10, basePort: port, count: 3, mark });
   try {
-    const direct = await rateLoad({ port: servers[0], rate, seconds });
+    const direct = await rateLoad({ port, rate, seconds });
     const routed = await rateLoad({ port: port + 10, rate, seconds });
     // The same at a low rate, to show how much of the figure is queueing on a busy machine.
-    const directLow = await rateLoad({ port: servers[0], rate: LOW_RATE, seconds });
+    const directLow = await rateLoad({ port, rate: LOW_RATE, seconds });
     const routedLow = await rateLoad({ port: port + 10, rate: LOW_RATE, seconds });
     return {
       rate,
@@ -222,44 +250,42 @@ export async function routerLatency({ port, rate, seconds }) {
       failed: direct.failed + routed.failed + directLow.failed + routedLow.failed,
     };
   } finally {
-    await stop(host);
-    for (const proc of procs) await stop(proc);
+    await stop(psRun);
     killLeftovers(MARK, mark);
   }
 }
 
 /**
- * Failed requests under a steady `rate` while the router's instances are rolled (`roll`) or one is
- * SIGKILLed every second for ten seconds (`kill`). The host process plays ps-run's runtime.
+ * Failed requests under a steady `rate` through `ps-run start --router` while the instances are rolled
+ * with `ps-run restart web` (`roll`), or one is SIGKILLed every second for ten seconds (`kill`; ps-run
+ * restarts it by its restart policy). The C servers die at SIGTERM: only the drain saves their requests.
  */
 export async function routerResilience({ port, scenario, count, rate = 300 }) {
   const mark = marker();
-  const instances = Array.from({ length: count }, (_, i) => ({ name: `web.${i + 1}`, port: port + i }));
-  const host = await startHost({ impl: 'router', port: port + 10, instances, supervise: true }, mark);
+  const psRun = await startPsRunRouter({ routerPort: port + 10, basePort: port, count, mark });
   try {
     const seconds = 13;
     const load = rateLoad({ port: port + 10, rate, seconds, connections: 16 });
-    await new Promise((r) => setTimeout(r, 1000));
+    await sleep(1000);
     let rollMs;
     if (scenario === 'roll') {
-      host.send('roll');
-      const event = await waitUntil(() => host.events.find((e) => e.rolled !== undefined || e.rollFailed), {
-        timeoutMs: 11_000,
-        everyMs: 10,
-        what: 'roll',
-      });
-      if (event.rollFailed) throw new Error(event.rollFailed);
-      rollMs = event.rolled;
+      const started = Date.now();
+      await psRun.control('restart', 'web');
+      rollMs = Date.now() - started;
     } else {
+      const started = Date.now();
       for (let i = 0; i < 10; i++) {
-        host.send(`kill web.${(i % count) + 1}`);
-        await new Promise((r) => setTimeout(r, 1000));
+        const name = `web.${(i % count) + 1}`;
+        const pid = (await psRun.status()).find((s) => s.name === name)?.pid;
+        if (pid) process.kill(pid, 'SIGKILL');
+        // One a second, however long asking ps-run for the pid took.
+        await sleep(Math.max(0, started + (i + 1) * 1000 - Date.now()));
       }
     }
     const result = await load;
     return { scenario, count, sent: result.sent, failed: result.failed, failures: result.failures, rollMs };
   } finally {
-    await stop(host);
+    await stop(psRun);
     killLeftovers(MARK, mark);
   }
 }
