@@ -54,7 +54,7 @@ describe('rolling restart behind the router', () => {
     let posts: string[] = [];
     const stats = await underLoad('http://127.0.0.1:12550/', async () => {
       const slow = slowPosts('http://127.0.0.1:12550/', 6, 2500);
-      const result = await client(['restart', 'web', '-s', socket], app);
+      const result = await client(['restart', 'web.*', '-s', socket], app);
       expect(result).toEqual({ code: 0, stdout: 'restarted web.1, web.2, web.3\n', stderr: '' });
       posts = await slow;
     });
