@@ -72,6 +72,7 @@ Examples:
   $ ps-run start --restart never     a crash stops everything (for CI)
   $ ps-run start --ready web=http:/health --ready worker=log:connected
   $ ps-run start --input web.1       type into web.1 (a debugger in the server)
+  $ ps-run start web=3 --router 8080 one address (127.0.0.1:8080) in front of web.1-3
 `,
     )
     .action(async (select: string[], _flags: StartFlags, self: Command) => {
