@@ -9,12 +9,13 @@ import { Runtime } from '../runtime/runtime.js';
 import type { Backoff, RestartPolicy } from '../supervisor/policy.js';
 import { loadPtySpawn } from '../supervisor/pty.js';
 import { SESSION_VARIABLE, newSessionId } from '../supervisor/watchdog.js';
+import { logFilesFrom, startOrderFrom, type DevLoopFlags } from './devloop.js';
 import { colorEnv, logColorLevel, logFormat } from './log.js';
 import { seconds, type OutputFlags, type ProjectFlags } from './options.js';
 import { socketFor, type SocketFlags } from './socket.js';
 import { onShutdownSignals } from './signals.js';
 
-export interface LaunchFlags extends ProjectFlags, OutputFlags, SocketFlags {
+export interface LaunchFlags extends ProjectFlags, OutputFlags, SocketFlags, DevLoopFlags {
   formation?: string;
   ready?: string[];
   settle: number;
@@ -70,6 +71,9 @@ export async function launch(select: string[], flags: LaunchFlags, options: Laun
     }
   }
   const tty = ttyTypes.size > 0 ? { types: ttyTypes, spawn: await loadPtySpawn() } : undefined;
+  const after = startOrderFrom(flags, project);
+  let report = (text: string): void => void process.stderr.write(`ps-run: ${text}\n`);
+  const logFiles = logFilesFrom(flags, (text) => report(text));
   const { path: socketPath, label } = socketFor(flags);
   // Written without blocking: a reader that stops reading must never freeze ps-run (it pauses the
   // children instead, and is dropped once stopping).
@@ -93,7 +97,10 @@ export async function launch(select: string[], flags: LaunchFlags, options: Laun
       }),
     },
     warn: (text) => process.stderr.write(`${text}\n`),
+    after,
+    subscribers: logFiles ? [logFiles.subscriber] : [],
   });
+  report = (text) => runtime.writer.system(text);
   const server = new ControlServer(runtime, socketPath, label);
   try {
     await server.listen();
@@ -111,7 +118,7 @@ export async function launch(select: string[], flags: LaunchFlags, options: Laun
     runtime,
     close: async () => {
       dispose();
-      await server.close();
+      await Promise.all([server.close(), logFiles?.close()]);
     },
   };
 }

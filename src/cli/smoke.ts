@@ -8,6 +8,7 @@ import { failureReport, summaryTable } from '../output/report.js';
 import { describeCheck } from '../readiness/spec.js';
 import { Supervisor } from '../supervisor/supervisor.js';
 import { signalStatus } from '../exit-status.js';
+import { addStartOrderOptions } from './devloop.js';
 import { applyForemanDefaults } from './foreman.js';
 import { addReadinessOptions, launch, type LaunchFlags } from './launch.js';
 import { addFormationOption, addOutputOptions, addProjectOptions, seconds } from './options.js';
@@ -170,6 +171,7 @@ export function registerSmoke(program: Command, result: CommandResult): void {
   addProjectOptions(command);
   addFormationOption(command);
   addReadinessOptions(command);
+  addStartOrderOptions(command);
   command
     .option('--timeout <seconds>', 'how long every process has to become ready', seconds(86_400), 60)
     .option('--kill-timeout <seconds>', 'grace period between SIGTERM and SIGKILL when stopping', seconds(3600), 5);
