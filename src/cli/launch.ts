@@ -75,6 +75,7 @@ export async function launch(select: string[], flags: LaunchFlags, options: Laun
   let report = (text: string): void => void process.stderr.write(`ps-run: ${text}\n`);
   const logFiles = logFilesFrom(flags, (text) => report(text));
   const { path: socketPath, label } = socketFor(flags);
+  await ControlServer.claim(socketPath, label);
   // Written without blocking: a reader that stops reading must never freeze ps-run (it pauses the
   // children instead, and is dropped once stopping).
   (process.stdout as unknown as { _handle?: { setBlocking?: (b: boolean) => void } })._handle?.setBlocking?.(false);
@@ -101,7 +102,7 @@ export async function launch(select: string[], flags: LaunchFlags, options: Laun
     subscribers: logFiles ? [logFiles.subscriber] : [],
   });
   report = (text) => runtime.writer.system(text);
-  const server = new ControlServer(runtime, socketPath, label);
+  const server = new ControlServer(runtime, socketPath);
   try {
     await server.listen();
   } catch (error) {
