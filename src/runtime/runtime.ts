@@ -19,6 +19,7 @@ import { systemClock, type Clock } from '../supervisor/clock.js';
 import type { SupervisorEvent } from '../supervisor/events.js';
 import type { Instance } from '../supervisor/instance.js';
 import type { Backoff, RestartPolicy } from '../supervisor/policy.js';
+import { treeRunnable } from '../supervisor/proc-state.js';
 import { findBySession } from '../supervisor/strays.js';
 import { Supervisor } from '../supervisor/supervisor.js';
 import { SESSION_VARIABLE, Watchdog, newSessionId } from '../supervisor/watchdog.js';
@@ -93,7 +94,10 @@ export class Runtime implements RuntimeControl {
     this.watchdog = watchdog;
     this.clock = options.clock ?? systemClock;
     this.after = options.after ?? new Map();
-    this.hub = new OutputHub(this.clock);
+    this.hub = new OutputHub(this.clock, undefined, (name) => {
+      const instance = this.supervisor.get(name);
+      return instance?.live === true && instance.pid !== undefined && treeRunnable(instance.pid);
+    });
     this.sink = new Sink(options.output.stream, {
       pressure: (paused) => {
         this.hub.hold(paused);
