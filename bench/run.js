@@ -1,19 +1,21 @@
 // `npm run bench`: builds ps-run and the C workloads, measures each figure as a median over several
 // runs beside its limit measured in the same run, prints a Markdown table and writes bench/RESULTS.md.
 // Options: --runs N (default 5), --seconds S (throughput run length, default 3), --only a,b (sections:
-// throughput, overhead, memory, ready, stop, restart, watch, router), --idle-seconds S (how long the
-// watch section measures CPU at rest, default 10).
+// throughput, overhead, memory, ready, stop, restart, control, follow, watch, router), --idle-seconds S
+// (how long the watch section measures CPU at rest, default 10). Spreads are the lowest and highest of
+// the runs.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { restartCommandTime, statusTime } from './lib/control.js';
 import { readyTime, restartTime, stopTime } from './lib/lifecycle.js';
-import { overhead, throughputDirect, throughputViaPsRun } from './lib/logs.js';
-import { atLeast, atMost, formatTable, median } from './lib/report.js';
+import { overhead, throughputDirect, throughputViaPsRun, throughputViaRelay } from './lib/logs.js';
+import { atLeast, atMost, formatTable, median, spread } from './lib/report.js';
 import { LOW_RATE, prepareRouterBench, routerLatency, routerResilience, routerThroughput } from './lib/router.js';
 import { idleCost, makeTree } from './lib/watch.js';
-import { BIN, DEFAULT_BIN, ROOT, WORK } from './lib/system.js';
+import { BIN, DEFAULT_BIN, installFromNpm, ROOT, WORK } from './lib/system.js';
 
 const { values } = parseArgs({
   options: {
@@ -28,8 +30,17 @@ const seconds = Number(values.seconds);
 const only = values.only ? new Set(values.only.split(',')) : undefined;
 const wanted = (section) => !only || only.has(section);
 
-// Ports 11000-11999 only (below the ephemeral range, 32768-60999, so no client socket takes one), 127.0.0.1 only; each section has its own block.
-const PORTS = { throughput: 11000, overhead: 11100, memory: 11200, ready: 11300, stop: 11500, restart: 11700 };
+// Ports 14000-14999 only (below the ephemeral range, 32768-60999, so no client socket takes one), 127.0.0.1 only; each section has its own block.
+const PORTS = {
+  throughput: 14000,
+  overhead: 14100,
+  memory: 14200,
+  ready: 14300,
+  stop: 14500,
+  restart: 14700,
+  control: 14800,
+  follow: 14900,
+};
 // The router section has a range of its own, 13000-13999: proxies 13010-13016, nf's instances 13100-13102, ps-run's 13020-13022.
 const ROUTER_PORTS = { throughput: 13000, latency: 13200, roll3: 13300, roll1: 13400, kill: 13500 };
 
@@ -66,6 +77,13 @@ async function repeat(label, measure) {
 }
 
 const m = (results, key) => median(results.map((r) => r[key]));
+/** The median of `key` over the runs, formatted, with the runs' range: "96 ms (90-120)". */
+const msRange = (results, key) =>
+  `${ms(m(results, key))} (${spread(
+    results.map((r) => r[key]),
+    (x) => x.toFixed(0),
+  )})`;
+const ratio = (x) => `${x.toFixed(2)}×`;
 const sum = (results, key) => results.reduce((total, r) => total + r[key], 0);
 const mega = (n) => `${(n / 1e6).toFixed(2)}M lines/s`;
 const ms = (n) => `${n.toFixed(0)} ms`;
@@ -137,18 +155,23 @@ async function main() {
   prepare();
   const rows = [];
   if (wanted('throughput')) {
-    const pair = await repeat('throughput', async () => ({
+    const runsOf = await repeat('throughput', async () => ({
       psRun: await throughputViaPsRun({ seconds, port: PORTS.throughput }),
+      relay: await throughputViaRelay({ seconds }),
       direct: await throughputDirect({ seconds }),
     }));
-    const via = pair.map((p) => p.psRun);
+    const via = runsOf.map((p) => p.psRun);
     const rate = m(via, 'linesPerSec');
+    const relay = m(
+      runsOf.map((p) => p.relay),
+      'linesPerSec',
+    );
     rows.push([
       '1. Log throughput, 4 processes flat out (complete lines/s while they run)',
-      mega(rate),
-      `${mega(
+      `${mega(rate)} (${ratio(rate / relay)} the relay)`,
+      `${mega(relay)} bare Node relay; ${mega(
         m(
-          pair.map((p) => p.direct),
+          runsOf.map((p) => p.direct),
           'linesPerSec',
         ),
       )} straight to a file`,
@@ -162,33 +185,20 @@ async function main() {
       psRun: await overhead({ via: 'ps-run', producers: 4, rate: 25_000, port: PORTS.overhead }),
       bare: await overhead({ via: 'bare', producers: 4, rate: 25_000, port: PORTS.overhead }),
     }));
-    const cpu = m(
-      pair.map((p) => p.psRun),
-      'cpuUsPerLine',
-    );
-    const rate = m(
-      pair.map((p) => p.psRun),
-      'linesPerSec',
-    );
+    const mine = pair.map((p) => p.psRun);
+    const bare = pair.map((p) => p.bare);
+    const cpu = m(mine, 'cpuUsPerLine');
+    const perRun = pair.map((p) => p.psRun.cpuUsPerLine / p.bare.cpuUsPerLine);
     rows.push([
-      `2. ps-run CPU per line at ${(rate / 1000).toFixed(0)}k lines/s (4 × 25k)`,
-      `${cpu.toFixed(2)} µs`,
-      `${m(
-        pair.map((p) => p.bare),
-        'cpuUsPerLine',
-      ).toFixed(2)} µs bare Node relay`,
+      `2. ps-run CPU per line at ${(m(mine, 'linesPerSec') / 1000).toFixed(0)}k lines/s (4 × 25k)`,
+      `${cpu.toFixed(2)} µs (${ratio(cpu / m(bare, 'cpuUsPerLine'))} the relay; per run ${spread(perRun, (x) => x.toFixed(2))})`,
+      `${m(bare, 'cpuUsPerLine').toFixed(2)} µs bare Node relay`,
       atMost(cpu, 1, '≤ 1 µs'),
     ]);
     rows.push([
       '   ps-run RSS at that rate',
-      `${m(
-        pair.map((p) => p.psRun),
-        'rssMiB',
-      ).toFixed(1)} MiB`,
-      `${m(
-        pair.map((p) => p.bare),
-        'rssMiB',
-      ).toFixed(1)} MiB bare Node relay`,
+      `${m(mine, 'rssMiB').toFixed(1)} MiB`,
+      `${m(bare, 'rssMiB').toFixed(1)} MiB bare Node relay`,
       '(no target)',
     ]);
   }
@@ -212,36 +222,60 @@ async function main() {
     ]);
   }
   if (wanted('ready')) {
-    for (const count of [1, 20]) {
-      const pair = await repeat(`ready web=${count}`, async () => ({
-        psRun: await readyTime({ via: 'ps-run', count, port: PORTS.ready }),
-        bare: await readyTime({ via: 'bare', count, port: PORTS.ready }),
-      }));
-      const mine = m(
-        pair.map((p) => p.psRun),
-        'ms',
-      );
-      const bare = m(
-        pair.map((p) => p.bare),
-        'ms',
-      );
-      const target = count === 20 ? atMost(mine / bare, 1.2, '≤ 1.2× bare', (x) => `${x.toFixed(2)}×`) : '(no target)';
-      rows.push([
-        `3. Ready time web=${count}, launch until every port accepts`,
-        `${ms(mine)} (${(mine / bare).toFixed(2)}×)`,
-        `${ms(bare)} bare Node spawner`,
-        target,
-      ]);
-    }
+    installFromNpm('foreman', 'foreman@3.0.1');
+    const one = await repeat('ready web=1', async () => ({
+      psRun: (await readyTime({ via: 'ps-run', count: 1, port: PORTS.ready })).ms,
+      bare: (await readyTime({ via: 'bare', count: 1, port: PORTS.ready })).ms,
+    }));
+    rows.push([
+      '3. Ready time web=1, launch until the port accepts',
+      `${msRange(one, 'psRun')} (${ratio(m(one, 'psRun') / m(one, 'bare'))} bare)`,
+      `${ms(m(one, 'bare'))} bare Node spawner`,
+      '(no target)',
+    ]);
+    // The three take turns, in a different order each run, so a busy spell of the machine hits each alike.
+    const order = ['ps-run', 'nf', 'bare'];
+    const twenty = await repeat('ready web=20', async (i) => {
+      const result = {};
+      for (let k = 0; k < order.length; k++) {
+        const via = order[(i + k) % order.length];
+        result[via === 'ps-run' ? 'psRun' : via] = (await readyTime({ via, count: 20, port: PORTS.ready })).ms;
+      }
+      return result;
+    });
+    const mine = m(twenty, 'psRun');
+    const nf = m(twenty, 'nf');
+    const bare = m(twenty, 'bare');
+    rows.push([
+      '3. Ready time web=20, launch until every port accepts',
+      `${msRange(twenty, 'psRun')} (${ratio(mine / bare)} bare, ${ratio(mine / nf)} nf)`,
+      `${ms(bare)} bare Node spawner; ${ms(nf)} node-foreman \`nf start\``,
+      `${atMost(mine / bare, 1.2, '≤ 1.2× bare', ratio)}; ${atMost(mine / nf, 1, '≤ nf', ratio)}`,
+    ]);
   }
   if (wanted('stop')) {
-    const plain = await repeat('stop web=20', () => stopTime({ count: 20, stubborn: false, timeoutS: 5, port: PORTS.stop }));
-    const after = m(plain, 'afterLastMs');
+    const pair = await repeat('stop web=20', async () => ({
+      psRun: await stopTime({ count: 20, stubborn: false, timeoutS: 5, port: PORTS.stop }),
+      bare: await stopTime({ via: 'bare', count: 20, stubborn: false, timeoutS: 5, port: PORTS.stop }),
+    }));
+    const plain = pair.map((p) => p.psRun);
+    const total = m(plain, 'totalMs');
     rows.push([
-      '4. Stop web=20 after SIGINT: ps-run gone after the last process',
-      ms(after),
-      `${ms(m(plain, 'totalMs'))} from SIGINT in all`,
-      atMost(after, 100, '≤ 100 ms'),
+      '4. Stop web=20 (exit at once on SIGTERM): SIGINT until ps-run has exited',
+      `${msRange(plain, 'totalMs')} (${ratio(
+        total /
+          m(
+            pair.map((p) => p.bare),
+            'totalMs',
+          ),
+      )} bare)`,
+      `${ms(
+        m(
+          pair.map((p) => p.bare),
+          'totalMs',
+        ),
+      )} bare Node spawner (SIGTERM to each, exit after the last); ps-run gone ${ms(m(plain, 'afterLastMs'))} after the last server`,
+      atMost(total, 100, '≤ 100 ms'),
     ]);
     const stubborn = await repeat('stop stubborn', () => stopTime({ count: 4, stubborn: true, timeoutS: 1, port: PORTS.stop }));
     const late = m(stubborn, 'afterTimeoutMs');
@@ -263,6 +297,67 @@ async function main() {
       '100 ms first back-off delay',
       atMost(back, 250, '≤ 250 ms'),
     ]);
+  }
+  if (wanted('control')) {
+    const status = await repeat('status', () => statusTime({ port: PORTS.control }));
+    const perRun = status.map((r) => r.statusMs / r.versionMs);
+    rows.push([
+      '7. `ps-run status` against a running web=2, launch until exit (median of 10 per run)',
+      `${msRange(status, 'statusMs')} (${ratio(median(perRun))} --version; per run ${spread(perRun, (x) => x.toFixed(2))})`,
+      `${ms(m(status, 'versionMs'))} \`ps-run --version\``,
+      atMost(median(perRun), 1.3, '≤ 1.3× --version', ratio),
+    ]);
+    const restart = await repeat('restart web.1', () => restartCommandTime({ port: PORTS.control + 10 }));
+    rows.push([
+      '   `ps-run restart web.1` (C server, binds at once): launch until the new web.1 accepts',
+      msRange(restart, 'backMs'),
+      `old web.1 gone at ${ms(m(restart, 'oldGoneMs'))}; the command exits at ${ms(m(restart, 'commandMs'))}; \`--version\` above takes ${ms(m(status, 'versionMs'))}`,
+      atMost(m(restart, 'backMs'), 150, '≤ 150 ms'),
+    ]);
+  }
+  if (wanted('follow')) {
+    // The three take turns, in a different order each run.
+    const kinds = ['none', 'reading', 'stalled'];
+    const results = await repeat('follow', async (i) => {
+      const result = {};
+      for (let k = 0; k < kinds.length; k++) {
+        const follower = kinds[(i + k) % kinds.length];
+        result[follower] = await throughputViaPsRun({ seconds, port: PORTS.follow, follower });
+      }
+      return result;
+    });
+    const rate = (kind) =>
+      m(
+        results.map((r) => r[kind]),
+        'linesPerSec',
+      );
+    const alone = rate('none');
+    for (const [kind, label] of [
+      ['reading', 'a `logs -f` follower (the CLI, printing to a file) reading as fast as it can'],
+      ['stalled', 'a `logs -f` client that never reads'],
+    ]) {
+      const perRun = results.map((r) => r[kind].linesPerSec / r.none.linesPerSec);
+      const seen =
+        kind === 'reading'
+          ? `; the follower printed ${(
+              m(
+                results.map((r) => r.reading),
+                'followerLines',
+              ) / 1000
+            ).toFixed(0)}k lines and was told of ${(
+              m(
+                results.map((r) => r.reading),
+                'followerDropped',
+              ) / 1000
+            ).toFixed(0)}k dropped`
+          : '';
+      rows.push([
+        `8. Log throughput (as in 1) with ${label}`,
+        `${mega(rate(kind))} (${ratio(rate(kind) / alone)} without; per run ${spread(perRun, (x) => x.toFixed(2))})`,
+        `${mega(alone)} without a follower, same run${seen}`,
+        atLeast(rate(kind) / alone, 0.9, '≥ 0.90× without'),
+      ]);
+    }
   }
   if (wanted('watch')) {
     const tree = makeTree(path.join(WORK, 'watch-tree'));

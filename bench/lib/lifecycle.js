@@ -1,5 +1,6 @@
-// Process lifecycle: ready time beside a bare Node spawner, stop time after SIGINT (also with a process
-// that ignores SIGTERM), and how fast a crashed process is back on its port.
+// Process lifecycle: ready time beside node-foreman and a bare Node spawner, stop time after SIGINT beside
+// the bare spawner (also with a process that ignores SIGTERM), and how fast a crashed process is back on
+// its port.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import {
@@ -13,17 +14,19 @@ import {
   readTimeNs,
   ROOT,
   sendAndWaitClose,
+  socketIn,
   startNode,
   startPsRun,
   waitUntil,
   WORK,
 } from './system.js';
 
-const SERVER = path.join(WORK, 'server');
+export const SERVER = path.join(WORK, 'server');
 const BARE_SPAWNER = path.join(ROOT, 'bench/workloads/bare-spawner.js');
+const NF = path.join(WORK, 'foreman/node_modules/foreman/nf.js');
 const PORT_STEP = 100;
 
-function appDir(name) {
+export function appDir(name) {
   const dir = path.join(WORK, name);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(path.join(dir, 'times'), { recursive: true });
@@ -31,18 +34,25 @@ function appDir(name) {
   return dir;
 }
 
-const range = (from, count) => Array.from({ length: count }, (_, i) => from + i);
+export const range = (from, count) => Array.from({ length: count }, (_, i) => from + i);
 
-/** Launch until every one of `count` servers accepts: through ps-run, or through the bare spawner. */
+/** Starts `count` servers from ports `port`.. through ps-run, node-foreman's `nf start` or the bare spawner. */
+function startServers(via, { count, port, dir, env, socket, timeoutS = 5 }) {
+  if (via === 'ps-run') {
+    return startPsRun(['start', `web=${count}`, '-p', String(port), '-t', String(timeoutS), '-s', socket], { cwd: dir, env });
+  }
+  if (via === 'nf') return startNode(NF, ['-p', String(port), 'start', `web=${count}`], { cwd: dir, env });
+  return startNode(BARE_SPAWNER, [`exec ${SERVER}`, String(count), String(port)], { cwd: dir, env });
+}
+
+/** Launch until every one of `count` servers accepts: through ps-run, nf, or the bare spawner. */
 export async function readyTime({ via, count, port }) {
   const dir = appDir(`ready-${via}`);
   const mark = marker();
   const env = { TIMES_DIR: path.join(dir, 'times'), BENCH_RUN: mark };
+  const socket = socketIn(dir);
   const started = nowNs();
-  const run =
-    via === 'ps-run'
-      ? startPsRun(['start', `web=${count}`, '-p', String(port)], { cwd: dir, env })
-      : startNode(BARE_SPAWNER, [`exec ${SERVER}`, String(count), String(port)], { cwd: dir, env });
+  const run = startServers(via, { count, port, dir, env, socket });
   try {
     const ready = await allPortsAccept(range(port, count));
     return { ms: msBetween(started, ready) };
@@ -56,17 +66,21 @@ export async function readyTime({ via, count, port }) {
 }
 
 /**
- * SIGINT to ps-run running `count` servers (and one that ignores SIGTERM when `stubborn`, under
- * `-t timeoutS`); when ps-run had exited, how long after the last server, and whether any was left.
+ * SIGINT to ps-run (or the bare spawner, `via: 'bare'`) running `count` servers (and, through ps-run, one
+ * that ignores SIGTERM when `stubborn`, under `-t timeoutS`): how long from SIGINT to its exit, how long
+ * after the last server, and whether any process was left.
  */
-export async function stopTime({ count, stubborn, timeoutS, port }) {
-  const dir = appDir('stop');
+export async function stopTime({ via = 'ps-run', count, stubborn, timeoutS, port }) {
+  const dir = appDir(`stop-${via}`);
   const mark = marker();
-  const formation = [`web=${count}`, `stubborn=${stubborn ? 1 : 0}`];
-  const run = startPsRun(['start', ...formation, '-p', String(port), '-t', String(timeoutS)], {
-    cwd: dir,
-    env: { TIMES_DIR: path.join(dir, 'times'), BENCH_RUN: mark },
-  });
+  const env = { TIMES_DIR: path.join(dir, 'times'), BENCH_RUN: mark };
+  const run =
+    via === 'ps-run'
+      ? startPsRun(
+          ['start', `web=${count}`, `stubborn=${stubborn ? 1 : 0}`, '-p', String(port), '-t', String(timeoutS), '-s', socketIn(dir)],
+          { cwd: dir, env },
+        )
+      : startServers(via, { count, port, dir, env });
   try {
     await allPortsAccept([...range(port, count), ...(stubborn ? [port + PORT_STEP] : [])]);
     const signalled = nowNs();
@@ -93,7 +107,7 @@ export async function stopTime({ count, stubborn, timeoutS, port }) {
 export async function restartTime({ port }) {
   const dir = appDir('restart');
   const mark = marker();
-  const run = startPsRun(['start', 'web=1', '-p', String(port)], {
+  const run = startPsRun(['start', 'web=1', '-p', String(port), '-s', socketIn(dir)], {
     cwd: dir,
     env: { TIMES_DIR: path.join(dir, 'times'), BENCH_RUN: mark },
   });

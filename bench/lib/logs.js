@@ -1,7 +1,8 @@
 // The log path: throughput while the producers run (and every line checked afterwards), and ps-run's
 // own CPU per line and memory at a steady rate.
 import { spawn } from 'node:child_process';
-import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import path from 'node:path';
 import {
   cpuMs,
@@ -14,7 +15,9 @@ import {
   rssMiB,
   sleep,
   startNode,
+  socketIn,
   startPsRun,
+  waitUntil,
   WORK,
 } from './system.js';
 
@@ -24,12 +27,48 @@ const LETTERS = Buffer.from('abcdefghijklmnopqrstuvwxyz'.repeat(4));
 const SPEW = path.join(WORK, 'spew');
 const BARE_RELAY = path.join(ROOT, 'bench/workloads/bare-relay.js');
 
-function freshDir(name) {
+/** A fresh app directory; with `gated`, the producers wait (polling every 10 ms) until a file `go` appears. */
+function freshDir(name, { gated = false } = {}) {
   const dir = path.join(WORK, name);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(path.join(dir, 'times'), { recursive: true });
-  writeFileSync(path.join(dir, 'Procfile'), `spew: exec ${SPEW}\n`);
+  const wait = gated ? `until [ -e ${path.join(dir, 'go')} ]; do sleep 0.01; done; ` : '';
+  writeFileSync(path.join(dir, 'Procfile'), `spew: ${wait}exec ${SPEW}\n`);
   return dir;
+}
+
+/**
+ * A `logs -f` follower of every instance: `reading`, the CLI (`ps-run logs -f`) printing to a file as
+ * fast as it can; `stalled`, a client that sends the request and never reads a byte.
+ */
+async function startFollower(kind, { dir, socket }) {
+  if (kind === 'reading') {
+    const out = openSync(path.join(dir, 'follower.out'), 'w');
+    const run = startPsRun(['logs', '-f', '-n', '0', '-s', socket], { cwd: dir, stdout: out, stderr: 'pipe' });
+    let stderr = '';
+    run.child.stderr.on('data', (chunk) => (stderr += chunk));
+    closeSync(out);
+    return {
+      // Lines it printed and lines it was told it lost, once ps-run has ended its stream.
+      finish: async () => {
+        await run.exited;
+        let lines = 0;
+        forEachFileLine(path.join(dir, 'follower.out'), () => lines++);
+        const dropped = [...stderr.matchAll(/ps-run: (\d+) lines dropped/g)].reduce((n, m) => n + Number(m[1]), 0);
+        return { followerLines: lines, followerDropped: dropped };
+      },
+    };
+  }
+  const client = connect(socket);
+  await new Promise((resolve, reject) => client.once('connect', resolve).once('error', reject));
+  client.pause();
+  client.write(`${JSON.stringify({ v: 1, cmd: 'logs', targets: [], lines: 0, follow: true })}\n`);
+  return {
+    finish: async () => {
+      client.destroy();
+      return {};
+    },
+  };
 }
 
 /** Per producer: { start, end } (ns, CLOCK_MONOTONIC) and how many lines it wrote. */
@@ -112,17 +151,8 @@ function checkOutput(file, producers, countUntil) {
   return { damaged: damaged + outOfOrder, lost, counted };
 }
 
-/** One throughput run through ps-run: complete lines per second delivered while the producers ran. */
-export async function throughputViaPsRun({ seconds, producers = 4, port }) {
-  const dir = freshDir('throughput');
-  const file = path.join(dir, 'out.log');
-  const fd = openSync(file, 'w');
-  const mark = marker();
-  const run = startPsRun(['start', `spew=${producers}`, '-p', String(port)], {
-    cwd: dir,
-    env: { SECONDS_TO_RUN: String(seconds), TIMES_DIR: path.join(dir, 'times'), BENCH_RUN: mark },
-    stdout: fd,
-  });
+/** Every 5 ms until the relay exits: the output file's size; and the relay's own CPU (ms) as last sampled. */
+async function sampleUntilExit(run, fd) {
   const samples = [];
   let done = false;
   void run.exited.then(() => (done = true));
@@ -134,7 +164,36 @@ export async function throughputViaPsRun({ seconds, producers = 4, port }) {
     samples.push({ at: nowNs(), size: fstatSync(fd).size });
     await sleep(5);
   }
+  return { samples, cpu };
+}
+
+/**
+ * One throughput run through ps-run: complete lines per second delivered while the producers ran. With
+ * `follower` ('none', 'reading' or 'stalled'), the producers wait until that `logs -f` client is
+ * attached (with 'none', until the control socket is up, so the three start alike).
+ */
+export async function throughputViaPsRun({ seconds, producers = 4, port, follower }) {
+  const dir = freshDir(follower ? `throughput-${follower}` : 'throughput', { gated: follower !== undefined });
+  const file = path.join(dir, 'out.log');
+  const fd = openSync(file, 'w');
+  const mark = marker();
+  const socket = socketIn(dir);
+  const run = startPsRun(['start', `spew=${producers}`, '-p', String(port), '-s', socket], {
+    cwd: dir,
+    env: { SECONDS_TO_RUN: String(seconds), TIMES_DIR: path.join(dir, 'times'), BENCH_RUN: mark },
+    stdout: fd,
+  });
+  let attached;
+  if (follower !== undefined) {
+    await waitUntil(() => existsSync(socket), { what: 'the control socket' });
+    if (follower !== 'none') attached = await startFollower(follower, { dir, socket });
+    // Let the server take the follower's request before the producers start.
+    await sleep(50);
+    writeFileSync(path.join(dir, 'go'), '');
+  }
+  const { samples, cpu } = await sampleUntilExit(run, fd);
   closeSync(fd);
+  const seen = (await attached?.finish()) ?? {};
   const left = killLeftovers('BENCH_RUN', mark);
   const times = readProducerTimes(dir, producers);
   const start = times.reduce((min, p) => (p.start < min ? p.start : min), times[0].start);
@@ -150,7 +209,31 @@ export async function throughputViaPsRun({ seconds, producers = 4, port }) {
     damaged: check.damaged,
     lost: check.lost,
     left,
+    ...seen,
   };
+}
+
+/**
+ * The same run through the bare Node relay (no prefixes, so lines are counted by size: every line is
+ * 80 bytes): the floor for a relay written in Node.
+ */
+export async function throughputViaRelay({ seconds, producers = 4 }) {
+  const dir = freshDir('throughput-relay');
+  const file = path.join(dir, 'out.log');
+  const fd = openSync(file, 'w');
+  const mark = marker();
+  const env = { SECONDS_TO_RUN: String(seconds), TIMES_DIR: path.join(dir, 'times'), BENCH_RUN: mark };
+  const run = startNode(BARE_RELAY, [`exec ${SPEW}`, String(producers)], { cwd: dir, env, stdout: fd });
+  const { samples, cpu } = await sampleUntilExit(run, fd);
+  closeSync(fd);
+  const left = killLeftovers('BENCH_RUN', mark);
+  const times = readProducerTimes(dir, producers);
+  rmSync(dir, { recursive: true, force: true });
+  const start = times.reduce((min, p) => (p.start < min ? p.start : min), times[0].start);
+  const end = times.reduce((max, p) => (p.end > max ? p.end : max), times[0].end);
+  const last = samples.filter((s) => s.at <= end).at(-1) ?? { at: start, size: 0 };
+  const total = times.reduce((sum, p) => sum + p.lines, 0);
+  return { linesPerSec: Math.floor(last.size / LINE) / (msBetween(start, last.at) / 1000), cpuUsPerLine: (cpu * 1000) / total, left };
 }
 
 /** The same producers writing straight to one file (appending, as `>>` would): the physical limit. */

@@ -6,6 +6,11 @@ export function median(values) {
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
+/** The lowest and highest of `values`, formatted: "90-120". */
+export function spread(values, show = String) {
+  return `${show(Math.min(...values))}-${show(Math.max(...values))}`;
+}
+
 const percent = (x) => `${(x * 100).toFixed(Math.abs(x) < 0.1 ? 1 : 0)}%`;
 
 /** A "higher is better" target: met, or missed by how much. */

@@ -1,7 +1,7 @@
 // What the bench needs from the operating system: a monotonic clock shared with the C workloads,
 // /proc readings (CPU, memory, process trees), TCP probes on 127.0.0.1, and cleanup of what it started.
-import { spawn } from 'node:child_process';
-import { readFileSync, readdirSync, realpathSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -148,15 +148,34 @@ export function pidsWithEnv(name, value) {
   return allPids().filter((pid) => pid !== process.pid && isAlive(pid) && `\0${readProc(pid, 'environ') ?? ''}`.includes(needle));
 }
 
+/**
+ * Installs a peer from npm into bench/.work/<dir> unless it is there (the same place and versions as the
+ * router bench, so one install serves both).
+ */
+export function installFromNpm(dir, spec) {
+  const prefix = path.join(WORK, dir);
+  if (existsSync(path.join(prefix, 'node_modules', spec.slice(0, spec.lastIndexOf('@'))))) return;
+  mkdirSync(prefix, { recursive: true });
+  writeFileSync(path.join(prefix, 'package.json'), '{"private":true}\n');
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--silent', '--prefix', prefix, spec], { stdio: 'inherit' });
+}
+
+/** A control socket of its own per run (ps-run refuses a directory that others could enter). */
+export function socketIn(dir) {
+  mkdirSync(path.join(dir, 'ctl'), { mode: 0o700 });
+  chmodSync(path.join(dir, 'ctl'), 0o700);
+  return path.join(dir, 'ctl', 'ps-run.sock');
+}
+
 let markerCount = 0;
 export const marker = () => `${process.pid}-${++markerCount}`;
 
-/** Starts `node bin/ps-run.js args` in `cwd`; stdout to `stdout` (a file descriptor or 'ignore'). */
-export function startPsRun(args, { cwd, env, stdout = 'ignore' }) {
+/** Starts `node bin/ps-run.js args` in `cwd`; stdout to `stdout` (a file descriptor or 'ignore'), stderr to `stderr`. */
+export function startPsRun(args, { cwd, env, stdout = 'ignore', stderr = 'inherit' }) {
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd,
     env: { ...process.env, NO_COLOR: '1', ...env },
-    stdio: ['ignore', stdout, 'inherit'],
+    stdio: ['ignore', stdout, stderr],
   });
   return withExit(child);
 }

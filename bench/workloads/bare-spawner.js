@@ -1,5 +1,6 @@
 // The floor for a process manager written for Node: spawns $COUNT copies of a command through /bin/sh
-// (as a Procfile line is run), each with its own $PORT, reads their output, and stops them on SIGTERM.
+// (as a Procfile line is run), each with its own $PORT, reads their output. SIGINT stops them as a
+// manager would (SIGTERM to each group, exit once every one has exited); SIGTERM kills them at once.
 import { spawn } from 'node:child_process';
 
 const [command = '', countText = '1', baseText = '11000'] = process.argv.slice(2);
@@ -14,4 +15,15 @@ for (let i = 0; i < Number(countText); i++) {
 process.on('SIGTERM', () => {
   for (const child of children) child.kill('SIGKILL');
   process.exit(0);
+});
+process.on('SIGINT', () => {
+  const live = children.filter((child) => child.exitCode === null && child.signalCode === null);
+  let running = live.length;
+  if (running === 0) process.exit(0);
+  for (const child of live) {
+    child.once('exit', () => {
+      if (--running === 0) process.exit(0);
+    });
+    process.kill(-child.pid, 'SIGTERM');
+  }
 });

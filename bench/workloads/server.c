@@ -1,6 +1,7 @@
 // Bench workload: a tiny TCP server on 127.0.0.1:$PORT. A connection that sends "crash" makes it close
-// its port and exit 1; SIGTERM makes it exit 0 (unless $IGNORE_TERM is set). Before exiting it writes
-// the CLOCK_MONOTONIC time in ns to $TIMES_DIR/$PS.<crash|exit>, so the bench knows when it ended.
+// its port and exit 1; SIGTERM makes it exit 0 (unless $IGNORE_TERM is set). Once its port accepts, and
+// before exiting, it writes the CLOCK_MONOTONIC time in ns to $TIMES_DIR/$PS.<listen|crash|exit>, so the
+// bench knows when it came up and when it ended.
 // With $HTTP set it is instead a keep-alive HTTP/1.1 server (a thread per connection) answering every
 // request with 200 and the body "$PS\n" (for the router bench); request bodies are not expected.
 #define _GNU_SOURCE
@@ -82,6 +83,7 @@ int main(void) {
     perror("bind");
     return 2;
   }
+  record("listen");
   printf("listening on %d\n", port);
   fflush(stdout);
   if (getenv("HTTP")) {

@@ -10,12 +10,13 @@ import { checkRouterSpecs, parseRouterHost, parseRouterSpecs, routerEnv } from '
 import type { Backoff, RestartPolicy } from '../supervisor/policy.js';
 import { loadPtySpawn } from '../supervisor/pty.js';
 import { SESSION_VARIABLE, newSessionId } from '../supervisor/watchdog.js';
+import { logFilesFrom, startOrderFrom, type DevLoopFlags } from './devloop.js';
 import { colorEnv, logColorLevel, logFormat } from './log.js';
 import { seconds, type OutputFlags, type ProjectFlags } from './options.js';
 import { socketFor, type SocketFlags } from './socket.js';
 import { onShutdownSignals } from './signals.js';
 
-export interface LaunchFlags extends ProjectFlags, OutputFlags, SocketFlags {
+export interface LaunchFlags extends ProjectFlags, OutputFlags, SocketFlags, DevLoopFlags {
   formation?: string;
   ready?: string[];
   settle: number;
@@ -93,7 +94,11 @@ export async function launch(select: string[], flags: LaunchFlags, options: Laun
     }
   }
   const tty = ttyTypes.size > 0 ? { types: ttyTypes, spawn: await loadPtySpawn() } : undefined;
+  const after = startOrderFrom(flags, project);
+  let report = (text: string): void => void process.stderr.write(`ps-run: ${text}\n`);
+  const logFiles = logFilesFrom(flags, (text) => report(text));
   const { path: socketPath, label } = socketFor(flags);
+  await ControlServer.claim(socketPath, label);
   // Written without blocking: a reader that stops reading must never freeze ps-run (it pauses the
   // children instead, and is dropped once stopping).
   (process.stdout as unknown as { _handle?: { setBlocking?: (b: boolean) => void } })._handle?.setBlocking?.(false);
@@ -117,8 +122,11 @@ export async function launch(select: string[], flags: LaunchFlags, options: Laun
     },
     warn: (text) => process.stderr.write(`${text}\n`),
     routing: routerSpecs.length > 0 ? { specs: routerSpecs, host: routerHost, log: flags.routerLog === true } : undefined,
+    after,
+    subscribers: logFiles ? [logFiles.subscriber] : [],
   });
-  const server = new ControlServer(runtime, socketPath, label);
+  report = (text) => runtime.writer.system(text);
+  const server = new ControlServer(runtime, socketPath);
   try {
     await server.listen();
   } catch (error) {
@@ -135,7 +143,7 @@ export async function launch(select: string[], flags: LaunchFlags, options: Laun
     runtime,
     close: async () => {
       dispose();
-      await server.close();
+      await Promise.all([server.close(), logFiles?.close()]);
     },
   };
 }

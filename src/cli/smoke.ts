@@ -9,6 +9,7 @@ import { describeCheck } from '../readiness/spec.js';
 import { describeRouters } from '../runtime/routing.js';
 import { Supervisor } from '../supervisor/supervisor.js';
 import { signalStatus } from '../exit-status.js';
+import { addStartOrderOptions } from './devloop.js';
 import { applyForemanDefaults } from './foreman.js';
 import { addReadinessOptions, addRouterOptions, launch, type LaunchFlags } from './launch.js';
 import { addFormationOption, addOutputOptions, addProjectOptions, seconds } from './options.js';
@@ -172,6 +173,7 @@ export function registerSmoke(program: Command, result: CommandResult): void {
   addFormationOption(command);
   addReadinessOptions(command);
   addRouterOptions(command);
+  addStartOrderOptions(command);
   command
     .option('--timeout <seconds>', 'how long every process has to become ready', seconds(86_400), 60)
     .option('--kill-timeout <seconds>', 'grace period between SIGTERM and SIGKILL when stopping', seconds(3600), 5);

@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import type { RestartPolicy } from '../supervisor/policy.js';
 import { applyForemanDefaults } from './foreman.js';
+import { addStartOrderOptions, addWatchOption, watchAndRestart, watchSpecsFrom } from './devloop.js';
 import { forwardInput } from './input.js';
 import { addReadinessOptions, addRouterOptions, launch, type LaunchFlags } from './launch.js';
 import { addFormationOption, addOutputOptions, addProjectOptions, restartPolicy, seconds, wholeNumber } from './options.js';
@@ -26,9 +27,13 @@ export async function runStart(select: string[], flags: StartFlags): Promise<num
     timeoutMs: flags.timeout * 1000,
   });
   let stopInput: (() => void) | undefined;
+  let stopWatching: (() => Promise<void>) | undefined;
   try {
+    const specs = watchSpecsFrom(flags, runtime.project);
     stopInput = flags.input === undefined ? undefined : forwardInput(runtime, flags.input, process.stdin);
+    if (specs.length > 0) stopWatching = await watchAndRestart(runtime, specs);
   } catch (error) {
+    stopInput?.();
     runtime.shutdown('bad --input', 1);
     await runtime.done;
     await close();
@@ -39,6 +44,7 @@ export async function runStart(select: string[], flags: StartFlags): Promise<num
     return await runtime.done;
   } finally {
     stopInput?.();
+    await stopWatching?.();
     await close();
   }
 }
@@ -59,6 +65,8 @@ export function registerStart(program: Command, result: CommandResult): void {
     .option('--input <name>', "send what you type (ps-run's stdin) to this instance's stdin, e.g. web.1 (Ctrl-C still stops ps-run)");
   addReadinessOptions(command);
   addRouterOptions(command);
+  addStartOrderOptions(command);
+  addWatchOption(command);
   addOutputOptions(command);
   addSocketOption(command);
   command
@@ -73,6 +81,7 @@ Examples:
   $ ps-run start --ready web=http:/health --ready worker=log:connected
   $ ps-run start --input web.1       type into web.1 (a debugger in the server)
   $ ps-run start web=3 --router 8080 one address (127.0.0.1:8080) in front of web.1-3
+  $ ps-run start --after web=release --watch web=app,config --log-dir log/ps-run
 `,
     )
     .action(async (select: string[], _flags: StartFlags, self: Command) => {

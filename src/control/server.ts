@@ -42,19 +42,24 @@ export class ControlServer {
   constructor(
     private readonly runtime: RuntimeControl,
     readonly path: string,
-    /** How the Procfile is named in messages (`./Procfile`). */
-    private readonly procfileLabel: string,
   ) {}
 
-  /** Dial first: a live ps-run there is refused; a socket nobody answers on is stale and replaced. */
-  async listen(): Promise<void> {
-    ensureSocketDirectory(path.dirname(this.path));
-    const live = await dial(this.path);
+  /**
+   * Dial first: a live ps-run there is refused; a socket nobody answers on is stale and will be replaced.
+   * Called before anything starts, so a second start says so instead of tripping over the first's ports.
+   */
+  static async claim(socketPath: string, procfileLabel: string): Promise<void> {
+    ensureSocketDirectory(path.dirname(socketPath));
+    const live = await dial(socketPath);
     if (live) {
       throw new UsageError(
-        `ps-run is already running for ${this.procfileLabel}${live.pid ? ` (pid ${live.pid})` : ''}; use ps-run status, or -s for a second one`,
+        `ps-run is already running for ${procfileLabel}${live.pid ? ` (pid ${live.pid})` : ''}; use ps-run status, or -s for a second one`,
       );
     }
+  }
+
+  /** Listens on the claimed path (removing a stale socket there), owner-only. */
+  async listen(): Promise<void> {
     try {
       unlinkSync(this.path);
     } catch {

@@ -50,6 +50,11 @@ export class OutputHub implements OutputOpener {
   constructor(
     private readonly clock: Clock,
     private readonly idleTickMs = IDLE_TICK_MS,
+    /**
+     * Asked before a waiting partial line is shown: true while the instance is still writing (runnable, but
+     * a busy machine took its core), so a line is not cut just because its writer was descheduled.
+     */
+    private readonly stillWriting: (name: string) => boolean = () => false,
   ) {}
 
   /** `display`: a view of the log (terminal, followers) that also sees waiting partial lines. */
@@ -140,6 +145,10 @@ export class OutputHub implements OutputOpener {
     if (!this.held) {
       for (const pipe of this.pending) {
         if (++pipe.quiet < QUIET_TICKS) continue;
+        if (this.stillWriting(pipe.name)) {
+          pipe.quiet = 0;
+          continue;
+        }
         this.pending.delete(pipe);
         const partial = pipe.buffer.peek();
         if (partial.length <= pipe.shown) continue;

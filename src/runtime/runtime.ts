@@ -19,11 +19,13 @@ import { systemClock, type Clock } from '../supervisor/clock.js';
 import type { SupervisorEvent } from '../supervisor/events.js';
 import type { Instance } from '../supervisor/instance.js';
 import type { Backoff, RestartPolicy } from '../supervisor/policy.js';
+import { treeRunnable } from '../supervisor/proc-state.js';
 import { findBySession } from '../supervisor/strays.js';
 import { Supervisor } from '../supervisor/supervisor.js';
 import { SESSION_VARIABLE, Watchdog, newSessionId } from '../supervisor/watchdog.js';
 import type { InstanceStatus, Requester, RuntimeControl, RuntimeEvent, RuntimeInfo } from './control.js';
 import { closedOutputStatus } from '../exit-status.js';
+import { typesToStart, waitingFor, type StartOrder } from '../start-order.js';
 import { planScale, resolveTargets } from './targets.js';
 import { Routing, type RoutingConfig } from './routing.js';
 
@@ -47,6 +49,8 @@ export interface RuntimeOptions {
   warn?: (text: string) => void;
   /** Reads past this many ms waiting for an instance to come up fail the request. Default 60 s. */
   upTimeoutMs?: number;
+  /** Start order (--after): a type starts once every instance of the types it names is ready. */
+  after?: StartOrder;
   /** Types that run under a pseudo-terminal, and the spawn that does it (see supervisor/pty.ts). */
   tty?: { types: ReadonlySet<string>; spawn: SpawnFn };
   /** For tests: the edges. Production defaults are real processes, signals and time. */
@@ -77,6 +81,9 @@ export class Runtime implements RuntimeControl {
   private readonly listeners = new Set<Listener>();
   private readonly clock: Clock;
   private userActed = false;
+  private readonly after: StartOrder;
+  /** Types whose instances may run (their --after wait is over). */
+  private readonly startedTypes = new Set<string>();
   private started = false;
   private routing: Routing | undefined;
 
@@ -90,7 +97,11 @@ export class Runtime implements RuntimeControl {
     this.session = session;
     this.watchdog = watchdog;
     this.clock = options.clock ?? systemClock;
-    this.hub = new OutputHub(this.clock);
+    this.after = options.after ?? new Map();
+    this.hub = new OutputHub(this.clock, undefined, (name) => {
+      const instance = this.supervisor.get(name);
+      return instance?.live === true && instance.pid !== undefined && treeRunnable(instance.pid);
+    });
     this.sink = new Sink(options.output.stream, {
       pressure: (paused) => {
         this.hub.hold(paused);
@@ -131,6 +142,7 @@ export class Runtime implements RuntimeControl {
     this.supervisor.on((event) => this.onSupervisorEvent(event));
     this.tracker.on((event) => {
       this.writer.system(describeEvent(event));
+      if (event.kind === 'ready') this.startWaiting();
       this.emit(event);
     });
     this.done = this.supervisor.done.then(async (status) => {
@@ -162,8 +174,39 @@ export class Runtime implements RuntimeControl {
     if (this.started) return this;
     this.started = true;
     if (this.supervisor.instances.length === 0) this.writer.system('no process to run: the formation selects none');
-    this.supervisor.start();
+    const first = new Set(typesToStart(this.after, this.types(), new Set(), new Set()));
+    for (const type of first) this.startedTypes.add(type);
+    for (const type of this.types().filter((t) => !first.has(t))) {
+      this.writer.system(`${type} waits for ${(this.after.get(type) ?? []).join(', ')} to be ready (--after)`);
+    }
+    this.supervisor.start((instance) => first.has(instance.plan.type));
     return this;
+  }
+
+  /** Types of the formation, in Procfile order. */
+  private types(): string[] {
+    return this.project.entries.map((e) => e.name).filter((type) => this.supervisor.instances.some((i) => i.plan.type === type));
+  }
+
+  /** Types whose every instance is ready (a one-shot's exit 0 counts). */
+  private readyTypes(): Set<string> {
+    const ready = new Set<string>();
+    for (const type of this.types()) {
+      const mine = this.supervisor.instances.filter((i) => i.plan.type === type);
+      if (mine.every((i) => this.tracker.states.get(i.name)?.status === 'ready')) ready.add(type);
+    }
+    return ready;
+  }
+
+  /** Starts the types whose wait is over (instances of types already started are never touched again). */
+  private startWaiting(): void {
+    if (this.startedTypes.size === this.types().length || this.supervisor.isStopping) return;
+    const now = typesToStart(this.after, this.types(), this.startedTypes, this.readyTypes());
+    for (const type of now) {
+      this.startedTypes.add(type);
+      this.writer.system(`starting ${type}: ${(this.after.get(type) ?? []).join(', ')} ready`);
+      for (const instance of this.supervisor.instances) if (instance.plan.type === type) this.supervisor.startOne(instance.name);
+    }
   }
 
   info(): RuntimeInfo {
@@ -172,6 +215,7 @@ export class Runtime implements RuntimeControl {
 
   status(): InstanceStatus[] {
     const now = this.clock.now();
+    const ready = this.readyTypes();
     return this.supervisor.instances.map((instance) => {
       const readiness = this.tracker.states.get(instance.name);
       const running = instance.state === 'running';
@@ -182,11 +226,15 @@ export class Runtime implements RuntimeControl {
         state: instance.state,
         pid: instance.live ? (instance.pid ?? null) : null,
         port: instance.plan.port,
-        ready: running && readiness?.status === 'ready',
+        // A one-shot (exit check) that exited 0 stays ready; anything else is ready only while it runs.
+        ready: readiness?.status === 'ready' && (running || (readiness.check.kind === 'exit' && instance.state === 'exited')),
         restarts: instance.restarts,
         uptimeMs: instance.live && instance.startedAt !== undefined ? now - instance.startedAt : null,
         lastExit: exit ? { code: exit.code, signal: exit.signal } : null,
         ...(this.routing ? { rotation: this.routing.placeOf(instance.name) } : {}),
+        ...(instance.state === 'waiting' && !this.startedTypes.has(instance.plan.type)
+          ? { waitingFor: waitingFor(instance.plan.type, this.after, ready) }
+          : {}),
       };
     });
   }
@@ -264,15 +312,18 @@ export class Runtime implements RuntimeControl {
     const plans = step.add.map(({ type, index }) => this.planFor(type, index));
     await this.checkPortsFree(plans);
     this.act(`scale ${[...counts].map(([type, n]) => `${type}=${n}`).join(' ')}`, requester);
+    // A type scaled up from nothing may start now unless it still waits (--after).
+    const ready = this.readyTypes();
+    for (const { type } of step.add) if (waitingFor(type, this.after, ready).length === 0) this.startedTypes.add(type);
     // Every new name widens the column before any of them prints, so lines stay aligned.
     for (const plan of plans) this.writer.widen(plan.name);
     const added = plans.map((plan) => {
       this.tracker.add(plan);
-      this.supervisor.add(plan);
+      this.supervisor.add(plan, this.startedTypes.has(plan.type));
       return plan.name;
     });
     await Promise.all([
-      ...added.map((name) => this.awaitUp(name)),
+      ...added.filter((name) => this.startedTypes.has(this.supervisor.get(name)!.plan.type)).map((name) => this.awaitUp(name)),
       ...step.remove.map(async (name) => {
         await this.routing?.drain(name);
         await this.supervisor.remove(name);

@@ -208,6 +208,8 @@ export class Supervisor {
     // Ended because ps-run asked (a shutdown, a user's stop or restart): never a crash.
     const crashed = intent === undefined && isCrash(exit);
     this.emit({ kind: 'exit', name: instance.name, code: exit.code, signal: exit.signal, crashed, requested: intent !== undefined });
+    // A restart starts the next run right after this: nothing is over.
+    if (intent === 'restart') return;
     if (intent !== undefined || this.stopping) {
       this.settleIfIdle();
       return;

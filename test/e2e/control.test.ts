@@ -297,7 +297,8 @@ describe('the control socket', () => {
 
   it('a second start for the same Procfile is refused; a socket left by a SIGKILLed ps-run is replaced without a word', async () => {
     const { app, socket, run } = await started(['-p', '26970']);
-    const second = tracker.start(['start', '-p', '26980', '-s', socket], { cwd: app });
+    // The same ports too: the socket is checked first, so the message is about ps-run, not a port.
+    const second = tracker.start(['start', '-p', '26970', '-s', socket], { cwd: app });
     expect(await exitWithin(second)).toBe(1);
     expect(second.stderr).toBe(
       `ps-run: ps-run is already running for ./Procfile (pid ${run.child.pid}); use ps-run status, or -s for a second one\n`,

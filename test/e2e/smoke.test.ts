@@ -59,19 +59,21 @@ function failure(run: Run): { first: string; tail: string[] } {
 describe('ps-run smoke: without a command', () => {
   it('passes on a healthy formation: summary table, exit 0, nothing left running', async () => {
     const app = makeApp({ Procfile: `web: ${fixture('server.js')}\nworker: ${fixture('env.js', 'PS_RUN_SESSION')}\n` });
-    const run = tracker.start(['smoke', '-p', '32000', '--port-step', '10', '--settle', '0.3'], { cwd: app });
+    // Ready by its last line, not by staying up a while: a busy machine may take longer than any settle
+    // time to start node, and the session line must be printed before the smoke run ends.
+    const run = tracker.start(['smoke', '-p', '32000', '--port-step', '10', '--ready', 'worker=log:^env done$'], { cwd: app });
     expect(await exitWithin(run)).toBe(0);
     const [, session] = /worker\.1 +\| PS_RUN_SESSION=(\S+)$/m.exec(run.stdout) ?? [];
     expect(session).toMatch(/^\w+$/);
     const lines = logLines(run.stdout);
     expect(lines).toContainEqual(expect.stringMatching(/^system\s+\| web\.1 ready on port 32000 after \d+ ms \(port\)$/));
-    expect(lines).toContainEqual(expect.stringMatching(/^system\s+\| worker\.1 ready on port 32010 after \d+ ms \(alive\)$/));
+    expect(lines).toContainEqual(expect.stringMatching(/^system\s+\| worker\.1 ready on port 32010 after \d+ ms \(log:\^env done\$\)$/));
     const header = lines.findIndex((line) => /^process\s+port\s+check\s+ready after\s+state$/.test(line));
     expect(header, run.stdout).not.toBe(-1);
     const rows = lines.slice(header + 1, header + 3).map((row) => row.split(/\s{2,}/));
     expect(rows).toEqual([
       ['web.1', '32000', 'port', expect.stringMatching(/^\d+ ms$/), 'running'],
-      ['worker.1', '32010', 'alive', expect.stringMatching(/^\d+ ms$/), 'running'],
+      ['worker.1', '32010', 'log:^env done$', expect.stringMatching(/^\d+ ms$/), 'running'],
     ]);
     expect(run.stderr).toBe('');
     await expectNothingLeft(run, session);

@@ -192,4 +192,19 @@ describe('OutputHub and LogWriter', () => {
     writer.system('x');
     expect(output()).toBe('system | x\n');
   });
+
+  it('does not show a partial line while its writer is still runnable (descheduled mid-line on a busy machine)', () => {
+    const chunks: string[] = [];
+    const clock = new FakeClock(AT);
+    let busy = true;
+    const hub = new OutputHub(clock, undefined, () => busy);
+    hub.subscribe({ lines: (_n, _s, block) => chunks.push(block.toString()) }, { display: true });
+    const pipe = hub.open('web.1', 'stdout');
+    pipe.data(Buffer.from('spam.1 line 0000'));
+    clock.advance(IDLE_TICK_MS * 10);
+    expect(chunks).toEqual([]);
+    busy = false;
+    clock.advance(IDLE_TICK_MS * 2);
+    expect(chunks).toEqual(['spam.1 line 0000\n']);
+  });
 });

@@ -402,6 +402,19 @@ describe('Supervisor: a live formation', () => {
     expect(t.status()).toBe(0);
   });
 
+  it('restarting the only instance left running does not end the supervisor in between', async () => {
+    const t = setup({ names: ['release.1', 'web.1'] });
+    t.supervisor.start();
+    t.latest('release.1').exit(0);
+    await flush();
+    const restarted = t.supervisor.restartOne('web.1');
+    await flush();
+    await restarted;
+    await flush();
+    expect(t.supervisor.get('web.1')!.state).toBe('running');
+    expect(t.status()).toBeUndefined();
+  });
+
   it('a requested stop leaves the instance stopped, never restarted, and the supervisor running', async () => {
     const t = setup({ names: ['web.1', 'worker.1'], restart: 'always' });
     t.supervisor.start();

@@ -1,0 +1,94 @@
+// Driving a running ps-run from another process: how long `ps-run status` takes beside `ps-run
+// --version` (the cost of starting the CLI at all), and how fast `ps-run restart web.1` has a server
+// that binds at once back on its port.
+import { existsSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { appDir, range } from './lifecycle.js';
+import { median } from './report.js';
+import {
+  allPortsAccept,
+  killLeftovers,
+  marker,
+  msBetween,
+  nowNs,
+  portAccepts,
+  readTimeNs,
+  socketIn,
+  startPsRun,
+  waitUntil,
+} from './system.js';
+
+/** Runs `node bin/ps-run.js args` to its end; its exit time (ns) and code. */
+export function runCli(args, { cwd } = {}) {
+  const run = startPsRun(args, { cwd: cwd ?? process.cwd() });
+  return run.exited.then(({ code, atNs }) => ({ code, atNs }));
+}
+
+async function timedCli(args, cwd) {
+  const started = nowNs();
+  const { code, atNs } = await runCli(args, { cwd });
+  if (code !== 0) throw new Error(`ps-run ${args.join(' ')} exited with ${code}`);
+  return msBetween(started, atNs);
+}
+
+/** A ps-run with `web=count` servers up, with its own socket; `use` runs against it, then it is stopped. */
+async function withRunningPsRun({ name, count, port }, use) {
+  const dir = appDir(name);
+  const mark = marker();
+  const socket = socketIn(dir);
+  const run = startPsRun(['start', `web=${count}`, '-p', String(port), '-s', socket], {
+    cwd: dir,
+    env: { TIMES_DIR: path.join(dir, 'times'), BENCH_RUN: mark },
+  });
+  try {
+    await allPortsAccept(range(port, count));
+    await waitUntil(() => existsSync(socket), { what: 'the control socket' });
+    return await use({ dir, socket });
+  } finally {
+    run.child.kill('SIGINT');
+    await run.exited;
+    killLeftovers('BENCH_RUN', mark);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * `ps-run status` and `ps-run --version` from launch to exit, `pairs` times each, taken in turns
+ * against a running ps-run with web=2; the median of each.
+ */
+export function statusTime({ port, pairs = 10 }) {
+  return withRunningPsRun({ name: 'status', count: 2, port }, async ({ dir, socket }) => {
+    const status = [];
+    const version = [];
+    for (let i = 0; i < pairs; i++) {
+      version.push(await timedCli(['--version'], dir));
+      status.push(await timedCli(['status', '-s', socket], dir));
+    }
+    return { statusMs: median(status), versionMs: median(version) };
+  });
+}
+
+/**
+ * `ps-run restart web.1` against web=2 C servers (they bind at once): from launching the command until
+ * the new web.1 accepts on its port (its own record of listen(), then checked with a connection), until
+ * the old one had exited, and until the command exited.
+ */
+export function restartCommandTime({ port }) {
+  return withRunningPsRun({ name: 'restart-cmd', count: 2, port }, async ({ dir, socket }) => {
+    const listenFile = path.join(dir, 'times', 'web.1.listen');
+    const started = nowNs();
+    const { code, atNs: exited } = await runCli(['restart', 'web.1', '-s', socket], { cwd: dir });
+    if (code !== 0) throw new Error(`ps-run restart exited with ${code}`);
+    const listened = await waitUntil(
+      () => {
+        const t = readTimeNs(listenFile);
+        return t !== undefined && t > started && t;
+      },
+      { timeoutMs: 5000, what: 'the new web.1' },
+    );
+    if (!(await portAccepts(port))) throw new Error('the new web.1 does not accept');
+    const oldExit = readTimeNs(path.join(dir, 'times', 'web.1.exit'));
+    if (oldExit === undefined || oldExit < started) throw new Error('the old web.1 did not record its exit');
+    return { backMs: msBetween(started, listened), commandMs: msBetween(started, exited), oldGoneMs: msBetween(started, oldExit) };
+  });
+}
