@@ -41,6 +41,8 @@ export class OutputHub implements OutputOpener {
   private readonly logical: LineSubscriber[] = [];
   private readonly display: LineSubscriber[] = [];
   private readonly raw = new Map<string, Set<RawListener>>();
+  /** Open pipes, so that a new raw listener can be given the partial lines waiting now. */
+  private readonly openPipes = new Set<Pipe>();
   /** Pipes holding a partial line, checked by the idle tick. */
   private readonly pending = new Set<Pipe>();
   private tick: unknown;
@@ -62,11 +64,15 @@ export class OutputHub implements OutputOpener {
     };
   }
 
-  /** Raw bytes of one instance, as they arrive. */
+  /**
+   * Raw bytes of one instance, as they arrive, starting with the partial lines it has pending now (a prompt
+   * waiting for input): the rings hold whole lines only, so a tail of them plus these misses nothing.
+   */
   listenRaw(name: string, listener: RawListener): () => void {
     let set = this.raw.get(name);
     if (!set) this.raw.set(name, (set = new Set()));
     set.add(listener);
+    for (const pipe of this.openPipes) if (pipe.name === name && pipe.buffer.pendingBytes > 0) listener(Buffer.from(pipe.buffer.peek()));
     return () => {
       set.delete(listener);
       if (set.size === 0) this.raw.delete(name);
@@ -80,6 +86,7 @@ export class OutputHub implements OutputOpener {
 
   open(name: string, stream: StreamName): PipeSink {
     const pipe: Pipe = { name, stream, buffer: new LineBuffer(), quiet: 0, shown: 0 };
+    this.openPipes.add(pipe);
     return {
       data: (chunk) => {
         const raw = this.raw.get(name);
@@ -95,6 +102,7 @@ export class OutputHub implements OutputOpener {
       },
       end: () => {
         this.pending.delete(pipe);
+        this.openPipes.delete(pipe);
         const block = pipe.buffer.flush();
         if (block) this.publish(pipe, block);
       },

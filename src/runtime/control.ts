@@ -51,7 +51,7 @@ export interface RuntimeControl {
     lines: number,
     subscriber: LineSubscriber | undefined,
   ): { tail: Map<string, StoredLine[]>; unsubscribe(): void };
-  /** Raw bytes of one instance as they arrive (attach). */
+  /** Raw bytes of one instance as they arrive (attach), starting with the partial lines it has pending (a prompt). */
   listenRaw(name: string, listener: (chunk: Buffer) => void): () => void;
   /** Instance names matched by targets (instance, type or glob); throws UsageError for an unknown one. */
   resolve(targets: readonly string[]): string[];
