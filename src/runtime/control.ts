@@ -19,6 +19,8 @@ export interface InstanceStatus {
   lastExit: { code: number | null; signal: string | null } | null;
   /** Types this one waits for before it may start (start order). */
   waitingFor?: string[];
+  /** Runs under a pseudo-terminal (--tty). */
+  tty?: boolean;
   /** Its place in a router's rotation, when a router fronts its type. */
   rotation?: string;
 }

@@ -180,6 +180,7 @@ export class Runtime implements RuntimeControl {
         restarts: instance.restarts,
         uptimeMs: instance.live && instance.startedAt !== undefined ? now - instance.startedAt : null,
         lastExit: exit ? { code: exit.code, signal: exit.signal } : null,
+        ...(this.options.tty?.types.has(instance.plan.type) ? { tty: true } : {}),
       };
     });
   }

@@ -4,6 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { constants, tmpdir } from 'node:os';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { fileURLToPath } from 'node:url';
 
@@ -38,7 +39,7 @@ export function psRun(args: string[], options: { cwd?: string; env?: NodeJS.Proc
     cwd: options.cwd ?? ROOT,
     env,
     stdio: [options.stdin ?? 'ignore', 'pipe', 'pipe'],
-  });
+  }) as ChildProcess & { stdout: Readable; stderr: Readable };
   let stdout = '';
   let stderr = '';
   const waiters = new Set<() => void>();

@@ -184,6 +184,24 @@ describe('OutputHub and LogWriter', () => {
     expect(seen).toEqual(['web.2:x\n', 'web.1:abc\n']);
   });
 
+  it('starts a new raw listener with the partial lines pending for that name (the prompt attach shows)', () => {
+    const { hub, writer } = capture(text);
+    writer.data('web.1', 'stdout', Buffer.from('done\n(dbg) '));
+    writer.data('web.1', 'stderr', Buffer.from('warn: '));
+    writer.data('web.2', 'stdout', Buffer.from('other '));
+    writer.data('web.1', 'stdout', Buffer.from('more '));
+    const raw: string[] = [];
+    hub.listenRaw('web.1', (chunk) => raw.push(chunk.toString()));
+    expect(raw).toEqual(['(dbg) more ', 'warn: ']);
+    writer.data('web.1', 'stdout', Buffer.from('1\n'));
+    writer.end('web.1', 'stderr');
+    const late: string[] = [];
+    hub.listenRaw('web.1', (chunk) => late.push(chunk.toString()));
+    // The line ended and the pipe closed: nothing is pending any more.
+    expect(late).toEqual([]);
+    expect(raw).toEqual(['(dbg) more ', 'warn: ', '1\n']);
+  });
+
   it('widens the prefix column when a longer name appears (scaling up)', () => {
     const { writer, output } = capture(text);
     const formatter = textFormat({ names: ['web.1'], timestamps: false, colorize: (_n, t) => t });
