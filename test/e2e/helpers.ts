@@ -31,11 +31,17 @@ export interface Run {
   signal(signal: NodeJS.Signals): void;
 }
 
-/** `stdin: 'pipe'`: ps-run's stdin is a pipe the test writes to (`run.child.stdin`); default: none. */
-export function psRun(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; stdin?: 'pipe' | 'ignore' } = {}): Run {
+/**
+ * `stdin: 'pipe'`: ps-run's stdin is a pipe the test writes to (`run.child.stdin`); default: none.
+ * `bin`: another install of the CLI (default: this one).
+ */
+export function psRun(
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; stdin?: 'pipe' | 'ignore'; bin?: string } = {},
+): Run {
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ...options.env };
   for (const [key, value] of Object.entries(env)) if (value === undefined) delete env[key];
-  const child = spawn(process.execPath, [BIN, ...args], {
+  const child = spawn(process.execPath, [options.bin ?? BIN, ...args], {
     cwd: options.cwd ?? ROOT,
     env,
     stdio: [options.stdin ?? 'ignore', 'pipe', 'pipe'],
@@ -210,7 +216,10 @@ export const MARK = 'PS_RUN_TEST_MARK';
  * ps-run if it is still running and to anything left carrying a marker. Call `cleanup` in afterEach.
  */
 export function runTracker(): {
-  start(args: string[], options?: { cwd?: string; env?: NodeJS.ProcessEnv; stdin?: 'pipe' | 'ignore' }): Run & { mark: string };
+  start(
+    args: string[],
+    options?: { cwd?: string; env?: NodeJS.ProcessEnv; stdin?: 'pipe' | 'ignore'; bin?: string },
+  ): Run & { mark: string };
   cleanup(): void;
 } {
   const runs: { run: Run; mark: string }[] = [];
