@@ -20,7 +20,8 @@ export type Request =
 
 export type Reply =
   | { v: 1; ok: true; info: RuntimeInfo; instances: InstanceStatus[] }
-  | { v: 1; ok: true; names: string[]; removed?: string[] }
+  /** `tty`: (attach) the instance runs under a pseudo-terminal, so the caller's terminal goes raw. */
+  | { v: 1; ok: true; names: string[]; removed?: string[]; tty?: boolean }
   | { v: 1; ok: false; error: string }
   /** Whole lines of one instance (base64: any bytes), for logs and the start of attach. */
   | { v: 1; kind: 'lines'; name: string; stream: string; time: number; data: string }

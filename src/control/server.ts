@@ -89,11 +89,15 @@ export class ControlServer {
       // already gone
     }
     await new Promise<void>((resolve) => {
-      this.server.close(() => resolve());
-      // Clients that do not hang up after the end frame are cut after a moment.
-      setTimeout(() => {
+      // Clients that do not hang up after the end frame are cut after a moment. The timer holds the event
+      // loop: with every socket unref'd, node would otherwise exit (status 0) before this promise settles.
+      const cut = setTimeout(() => {
         for (const socket of this.sockets) socket.destroy();
-      }, 200).unref();
+      }, 200);
+      this.server.close(() => {
+        clearTimeout(cut);
+        resolve();
+      });
     });
   }
 
@@ -242,7 +246,8 @@ export class ControlServer {
     const [name, ...more] = this.runtime.resolve([request.target]);
     if (!name || more.length > 0)
       throw new UsageError(`attach needs one instance; "${request.target}" matches ${[name, ...more].join(', ')}`);
-    send({ v: V, ok: true, names: [name] });
+    const tty = this.runtime.status().find((s) => s.name === name)?.tty === true;
+    send({ v: V, ok: true, names: [name], ...(tty ? { tty } : {}) });
     const { tail } = this.runtime.follow([name], request.lines, undefined);
     socket.write(tailFrames(tail));
     let dropped = 0;

@@ -25,6 +25,14 @@ export type RawListener = (chunk: Buffer) => void;
  */
 export const IDLE_TICK_MS = 50;
 const QUIET_TICKS = 2;
+/**
+ * A partial line left by a large run of output (more than this many bytes since the pipe last ended on a
+ * line boundary) is a writer cut off in the middle of a big write, whose rest is coming: on a loaded
+ * machine it may not run again for well over 100 ms. Such a line waits for a full second of quiet. A
+ * prompt comes after a little output, and still shows within 150 ms.
+ */
+export const FLOWING_BYTES = 16 * 1024;
+const FLOWING_QUIET_TICKS = 20;
 const NEWLINE = Buffer.from('\n');
 
 interface Pipe {
@@ -35,12 +43,16 @@ interface Pipe {
   quiet: number;
   /** Bytes of the pending partial line already shown to display subscribers. */
   shown: number;
+  /** Bytes received since the pipe last had no partial line (see FLOWING_BYTES). */
+  streak: number;
 }
 
 export class OutputHub implements OutputOpener {
   private readonly logical: LineSubscriber[] = [];
   private readonly display: LineSubscriber[] = [];
   private readonly raw = new Map<string, Set<RawListener>>();
+  /** Open pipes, so that a new raw listener can be given the partial lines waiting now. */
+  private readonly openPipes = new Set<Pipe>();
   /** Pipes holding a partial line, checked by the idle tick. */
   private readonly pending = new Set<Pipe>();
   private tick: unknown;
@@ -67,11 +79,15 @@ export class OutputHub implements OutputOpener {
     };
   }
 
-  /** Raw bytes of one instance, as they arrive. */
+  /**
+   * Raw bytes of one instance, as they arrive, starting with the partial lines it has pending now (a prompt
+   * waiting for input): the rings hold whole lines only, so a tail of them plus these misses nothing.
+   */
   listenRaw(name: string, listener: RawListener): () => void {
     let set = this.raw.get(name);
     if (!set) this.raw.set(name, (set = new Set()));
     set.add(listener);
+    for (const pipe of this.openPipes) if (pipe.name === name && pipe.buffer.pendingBytes > 0) listener(Buffer.from(pipe.buffer.peek()));
     return () => {
       set.delete(listener);
       if (set.size === 0) this.raw.delete(name);
@@ -84,11 +100,13 @@ export class OutputHub implements OutputOpener {
   }
 
   open(name: string, stream: StreamName): PipeSink {
-    const pipe: Pipe = { name, stream, buffer: new LineBuffer(), quiet: 0, shown: 0 };
+    const pipe: Pipe = { name, stream, buffer: new LineBuffer(), quiet: 0, shown: 0, streak: 0 };
+    this.openPipes.add(pipe);
     return {
       data: (chunk) => {
         const raw = this.raw.get(name);
         if (raw) for (const listener of raw) listener(chunk);
+        pipe.streak = pipe.buffer.pendingBytes === 0 ? chunk.length : pipe.streak + chunk.length;
         const block = pipe.buffer.push(chunk);
         if (block) this.publish(pipe, block);
         if (pipe.buffer.pendingBytes === 0) this.pending.delete(pipe);
@@ -100,6 +118,7 @@ export class OutputHub implements OutputOpener {
       },
       end: () => {
         this.pending.delete(pipe);
+        this.openPipes.delete(pipe);
         const block = pipe.buffer.flush();
         if (block) this.publish(pipe, block);
       },
@@ -144,7 +163,7 @@ export class OutputHub implements OutputOpener {
     this.tick = undefined;
     if (!this.held) {
       for (const pipe of this.pending) {
-        if (++pipe.quiet < QUIET_TICKS) continue;
+        if (++pipe.quiet < (pipe.streak > FLOWING_BYTES ? FLOWING_QUIET_TICKS : QUIET_TICKS)) continue;
         if (this.stillWriting(pipe.name)) {
           pipe.quiet = 0;
           continue;
@@ -154,6 +173,8 @@ export class OutputHub implements OutputOpener {
         if (partial.length <= pipe.shown) continue;
         const unseen = Buffer.concat([partial.subarray(pipe.shown), NEWLINE]);
         pipe.shown = partial.length;
+        // The writer paused: what comes next is a new run of output.
+        pipe.streak = 0;
         const time = this.clock.now();
         for (const subscriber of this.display) subscriber.lines(pipe.name, pipe.stream, unseen, time);
       }

@@ -19,6 +19,8 @@ export interface InstanceStatus {
   lastExit: { code: number | null; signal: string | null } | null;
   /** Types this one waits for before it may start (start order). */
   waitingFor?: string[];
+  /** Runs under a pseudo-terminal (--tty). */
+  tty?: boolean;
   /** Its place in a router's rotation, when a router fronts its type. */
   rotation?: string;
 }
@@ -51,7 +53,7 @@ export interface RuntimeControl {
     lines: number,
     subscriber: LineSubscriber | undefined,
   ): { tail: Map<string, StoredLine[]>; unsubscribe(): void };
-  /** Raw bytes of one instance as they arrive (attach). */
+  /** Raw bytes of one instance as they arrive (attach), starting with the partial lines it has pending (a prompt). */
   listenRaw(name: string, listener: (chunk: Buffer) => void): () => void;
   /** Instance names matched by targets (instance, type or glob); throws UsageError for an unknown one. */
   resolve(targets: readonly string[]): string[];

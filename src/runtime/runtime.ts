@@ -235,6 +235,7 @@ export class Runtime implements RuntimeControl {
         ...(instance.state === 'waiting' && !this.startedTypes.has(instance.plan.type)
           ? { waitingFor: waitingFor(instance.plan.type, this.after, ready) }
           : {}),
+        ...(this.options.tty?.types.has(instance.plan.type) ? { tty: true } : {}),
       };
     });
   }

@@ -4,6 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { constants, tmpdir } from 'node:os';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { fileURLToPath } from 'node:url';
 
@@ -30,10 +31,21 @@ export interface Run {
   signal(signal: NodeJS.Signals): void;
 }
 
-export function psRun(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Run {
+/**
+ * `stdin: 'pipe'`: ps-run's stdin is a pipe the test writes to (`run.child.stdin`); default: none.
+ * `bin`: another install of the CLI (default: this one).
+ */
+export function psRun(
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; stdin?: 'pipe' | 'ignore'; bin?: string } = {},
+): Run {
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ...options.env };
   for (const [key, value] of Object.entries(env)) if (value === undefined) delete env[key];
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd ?? ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [options.bin ?? BIN, ...args], {
+    cwd: options.cwd ?? ROOT,
+    env,
+    stdio: [options.stdin ?? 'ignore', 'pipe', 'pipe'],
+  }) as ChildProcess & { stdout: Readable; stderr: Readable };
   let stdout = '';
   let stderr = '';
   const waiters = new Set<() => void>();
@@ -204,14 +216,17 @@ export const MARK = 'PS_RUN_TEST_MARK';
  * ps-run if it is still running and to anything left carrying a marker. Call `cleanup` in afterEach.
  */
 export function runTracker(): {
-  start(args: string[], options?: { cwd?: string; env?: NodeJS.ProcessEnv }): Run & { mark: string };
+  start(
+    args: string[],
+    options?: { cwd?: string; env?: NodeJS.ProcessEnv; stdin?: 'pipe' | 'ignore'; bin?: string },
+  ): Run & { mark: string };
   cleanup(): void;
 } {
   const runs: { run: Run; mark: string }[] = [];
   return {
     start(args, options = {}) {
       const mark = marker();
-      const run = psRun(args, { cwd: options.cwd, env: { ...options.env, [MARK]: mark } });
+      const run = psRun(args, { ...options, env: { ...options.env, [MARK]: mark } });
       runs.push({ run, mark });
       return Object.assign(run, { mark });
     },

@@ -4,7 +4,7 @@ import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../support/fake-clock.js';
 import { jsonFormat, textFormat } from '../../src/output/formats.js';
-import { IDLE_TICK_MS, OutputHub } from '../../src/output/hub.js';
+import { FLOWING_BYTES, IDLE_TICK_MS, OutputHub } from '../../src/output/hub.js';
 import { Sink } from '../../src/output/sink.js';
 import { LogWriter, type BlockFormatter } from '../../src/output/writer.js';
 import type { PipeSink } from '../../src/supervisor/instance.js';
@@ -126,6 +126,27 @@ describe('OutputHub and LogWriter', () => {
     expect(whole).toEqual(['(rdbg) p 1\n']);
   });
 
+  it('gives a line cut off in a large run of output a second of quiet before showing it (a writer starved mid-write)', () => {
+    const { writer, output, clock } = capture(text);
+    const line = `${'x'.repeat(79)}\n`;
+    // A big write read in two pieces: the first ends mid-line, after more than FLOWING_BYTES.
+    const lines = line.repeat(Math.ceil(FLOWING_BYTES / line.length) + 1);
+    writer.data('web.1', 'stdout', Buffer.from(lines + 'x'.repeat(40)));
+    const before = output();
+    clock.advance(IDLE_TICK_MS * 19);
+    expect(output()).toBe(before);
+    writer.data('web.1', 'stdout', Buffer.from(`${'x'.repeat(39)}\n`));
+    expect(output().slice(before.length)).toBe(`web.1  | ${'x'.repeat(79)}\n`);
+    // Still shown in the end, if nothing more comes.
+    writer.data('web.1', 'stdout', Buffer.from(lines + 'Continue? '));
+    clock.advance(IDLE_TICK_MS * 20);
+    expect(output().endsWith('web.1  | Continue? \n')).toBe(true);
+    // After a line boundary, a prompt that follows a little output is quick again.
+    writer.data('web.1', 'stdout', Buffer.from('\nok\n(dbg) '));
+    clock.advance(IDLE_TICK_MS * 2);
+    expect(output().endsWith('web.1  | ok\nweb.1  | (dbg) \n')).toBe(true);
+  });
+
   it('shows nothing of a partial line while the terminal holds the children up (back-pressure is not silence)', () => {
     const { writer, output, clock, hub } = capture(text);
     hub.hold(true);
@@ -182,6 +203,24 @@ describe('OutputHub and LogWriter', () => {
     writer.data('web.1', 'stdout', Buffer.from('later\n'));
     expect(raw).toEqual(['ab', 'c\n']);
     expect(seen).toEqual(['web.2:x\n', 'web.1:abc\n']);
+  });
+
+  it('starts a new raw listener with the partial lines pending for that name (the prompt attach shows)', () => {
+    const { hub, writer } = capture(text);
+    writer.data('web.1', 'stdout', Buffer.from('done\n(dbg) '));
+    writer.data('web.1', 'stderr', Buffer.from('warn: '));
+    writer.data('web.2', 'stdout', Buffer.from('other '));
+    writer.data('web.1', 'stdout', Buffer.from('more '));
+    const raw: string[] = [];
+    hub.listenRaw('web.1', (chunk) => raw.push(chunk.toString()));
+    expect(raw).toEqual(['(dbg) more ', 'warn: ']);
+    writer.data('web.1', 'stdout', Buffer.from('1\n'));
+    writer.end('web.1', 'stderr');
+    const late: string[] = [];
+    hub.listenRaw('web.1', (chunk) => late.push(chunk.toString()));
+    // The line ended and the pipe closed: nothing is pending any more.
+    expect(late).toEqual([]);
+    expect(raw).toEqual(['(dbg) more ', 'warn: ', '1\n']);
   });
 
   it('widens the prefix column when a longer name appears (scaling up)', () => {
