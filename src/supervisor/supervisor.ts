@@ -213,7 +213,8 @@ export class Supervisor {
     const crashed = intent === undefined && isCrash(exit);
     this.emit({ kind: 'exit', name: instance.name, code: exit.code, signal: exit.signal, crashed, requested: intent !== undefined });
     if (intent !== undefined || this.stopping) {
-      this.settleIfIdle();
+      // A restart starts the next run right after this: the only instance being restarted is not idle.
+      if (intent !== 'restart' || this.stopping) this.settleIfIdle();
       return;
     }
     const decision = decideAfterExit(this.policy, this.options.maxRestarts, exit, instance.streak, this.options.backoff);
