@@ -26,7 +26,13 @@ for (;;) writeSync(1, chunk);
 `;
 
 function rssMiB(pid: number): number {
-  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'latin1'));
+  let status: string;
+  try {
+    status = readFileSync(`/proc/${pid}/status`, 'latin1');
+  } catch {
+    throw new Error(`ps-run (pid ${pid}) is gone`);
+  }
+  const match = /VmRSS:\s+(\d+) kB/.exec(status);
   return match ? Number(match[1]) / 1024 : 0;
 }
 
@@ -84,7 +90,11 @@ describe('nobody reads the output', () => {
     const pid = run.child.pid as number;
     await waitUntil(() => pidsWithEnv(MARK, run.mark).length >= 1, 10_000, 'the flood to start');
     let peak = 0;
-    const sampling = peakOver(pid, 6000).then((p) => (peak = p));
+    const sampling = peakOver(pid, 6000).then(
+      (p) => (peak = p),
+      (error: Error) =>
+        Promise.reject(new Error(`${error.message} (exit ${run.child.exitCode}, signal ${run.child.signalCode}); stderr: ${run.stderr()}`)),
+    );
     for (let i = 0; i < 3; i++) {
       // Not spawnSync: the sampling must go on meanwhile.
       const restart = await execFileAsync(process.execPath, [BIN, 'restart', 'flood', '-s', path.join(app, 'ctl.sock')], {

@@ -27,16 +27,24 @@ async function loadPty(): Promise<PtySpawn> {
 
 const marks: string[] = [];
 const children: ChildProcess[] = [];
-const ptys: Pty[] = [];
+/** ptys whose ps-run has not been seen to exit: only those are killed after a test (a pid seen to exit may be reused). */
+const ptys = new Set<Pty>();
+
+function track(pty: Pty): Pty {
+  ptys.add(pty);
+  pty.onExit(() => ptys.delete(pty));
+  return pty;
+}
 afterEach(() => {
   for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  for (const pty of ptys.splice(0)) {
+  for (const pty of ptys) {
     try {
       process.kill(pty.pid, 'SIGKILL');
     } catch {
       // exited
     }
   }
+  ptys.clear();
   for (const mark of marks.splice(0)) killMarked(MARK, mark);
 });
 
@@ -110,7 +118,7 @@ describe('the terminal hangs up', () => {
     const spawnPty = await loadPty();
     const a = app();
     const pty = spawnPty(process.execPath, a.args, { cwd: a.dir, env: a.env, cols: 80, rows: 24 });
-    ptys.push(pty);
+    track(pty);
     let output = '';
     pty.onData((data) => (output += data));
     const exited = new Promise<{ exitCode: number; signal?: number }>((resolve) => pty.onExit(resolve));
@@ -128,7 +136,7 @@ describe('the terminal hangs up', () => {
     const spawnPty = await loadPty();
     const a = app(`flood: COUNTER=counter LINES=100000000 ${fixture('flood.js')}\n`);
     const pty = spawnPty(process.execPath, [...a.args, '-t', '2'], { cwd: a.dir, env: a.env, cols: 80, rows: 24 });
-    ptys.push(pty);
+    track(pty);
     let output = '';
     pty.onData((data) => (output += data));
     const exited = new Promise<{ exitCode: number; signal?: number }>((resolve) => pty.onExit(resolve));
