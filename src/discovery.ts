@@ -10,6 +10,26 @@ export function envNameOf(type: string): string {
   return type.toUpperCase().replace(/[^A-Z0-9]/g, '_');
 }
 
+/**
+ * Two types whose discovery variables would be the same (`web-api` and `web_api`, `Web` and `web`):
+ * the later would silently win, so the Procfile is refused, naming both lines. One pass over a map.
+ */
+export function checkDiscoveryNames(entries: readonly ProcfileEntry[], file: string): void {
+  const first = new Map<string, ProcfileEntry>();
+  for (const entry of entries) {
+    const name = envNameOf(entry.name);
+    const earlier = first.get(name);
+    if (earlier === undefined) {
+      first.set(name, entry);
+      continue;
+    }
+    throw new UsageError(
+      `${at(file, entry.line)}process types "${earlier.name}" (line ${earlier.line}) and "${entry.name}" (line ${entry.line}) would both be PS_RUN_${name}_PORT and PS_RUN_${name}_URL`,
+      { file, line: entry.line, hint: 'rename one of them' },
+    );
+  }
+}
+
 /** PS_RUN_<TYPE>_PORT and PS_RUN_<TYPE>_URL for every type the formation runs (its first instance). */
 export function discoveryEnv(
   entries: readonly ProcfileEntry[],
@@ -31,10 +51,17 @@ export function discoveryEnv(
 const REFERENCE = /\$\$\{|\$\{([^}]*)\}/g;
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** Where `key` is last defined in an env file's text (as dotenv reads it): its line, and the quote its value opens with. */
-function locate(text: string, key: string): { line: number; quote: string } {
-  const assignment = scanEnvText(text).findLast((a) => a.key === key);
-  return { line: assignment?.line ?? 1, quote: assignment?.raw.trimStart()[0] ?? '' };
+/**
+ * Where each key is last defined in an env file's text (as dotenv reads it): its line, and the quote
+ * its value opens with. One scan of the file, made only when a value holds a reference.
+ */
+function locator(text: string): (key: string) => { line: number; quote: string } {
+  let last: Map<string, { line: number; raw: string }> | undefined;
+  return (key) => {
+    last ??= new Map(scanEnvText(text).map((a) => [a.key, a] as const));
+    const assignment = last.get(key);
+    return { line: assignment?.line ?? 1, quote: assignment?.raw.trimStart()[0] ?? '' };
+  };
 }
 
 /**
@@ -46,12 +73,13 @@ function locate(text: string, key: string): { line: number; quote: string } {
 export function expandEnvFiles(files: readonly LoadedEnvFile[], scope: Readonly<Env>): Env {
   const vars: Env = {};
   for (const file of files) {
+    const locate = locator(file.text);
     for (const [key, value] of Object.entries(parseDotenv(file.text))) {
       if (!value.includes('${')) {
         vars[key] = value;
         continue;
       }
-      const place = locate(file.text, key);
+      const place = locate(key);
       if (place.quote === "'") {
         vars[key] = value;
         continue;

@@ -1,6 +1,6 @@
 // Env files -> variables (parsed by dotenv), and the precedence between sources. Pure but for `readEnvFiles`.
 // dotenv passes over what it cannot read without a word; `checkEnvText` turns each such line into an error.
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { UsageError, at, quote } from './errors.js';
@@ -105,10 +105,28 @@ function decodes(bytes: Uint8Array): boolean {
 export const MAX_INPUT_BYTES = 1024 * 1024;
 
 /**
+ * A FIFO with no writer blocks open() for ever (and a socket cannot be read as a file): only regular
+ * files, directories (their own error follows) and character devices (`--env /dev/null`, as foreman's
+ * bin/dev passes; /dev/zero meets the size limit) are opened. A missing file goes on to open's ENOENT.
+ */
+function refuseUnreadable(file: string, what: string): void {
+  let stat;
+  try {
+    stat = statSync(file);
+  } catch {
+    return;
+  }
+  if (stat.isFile() || stat.isDirectory() || stat.isCharacterDevice()) return;
+  const kind = stat.isFIFO() ? 'a FIFO (named pipe)' : stat.isSocket() ? 'a socket' : 'a block device';
+  throw new UsageError(`${what} ${file} is ${kind}: ps-run reads only regular files`, { hint: 'write it to a file first' });
+}
+
+/**
  * The bytes of `file`, read at most `MAX_INPUT_BYTES` + 1 bytes far, so that /dev/zero or an endless
  * pipe is refused instead of read for ever. `what` names the file in the error ("Procfile", "env file").
  */
 export function readFileBounded(file: string, what: string): Buffer {
+  refuseUnreadable(file, what);
   const fd = openSync(file, 'r');
   try {
     const chunks: Buffer[] = [];

@@ -20,5 +20,6 @@ export function runStatus(exit: { code: number | null; signal: NodeJS.Signals | 
 export function closedOutputStatus(error: NodeJS.ErrnoException): { status: number; reason: string } {
   if (error.code === 'EPIPE') return { status: 0, reason: 'closed' };
   if (error.code === 'EIO') return { status: signalStatus('SIGHUP'), reason: 'terminal hung up' };
-  return { status: 1, reason: error.code ? `${error.code}: ${error.message}` : error.message };
+  const { code, message } = error;
+  return { status: 1, reason: code && !message.startsWith(code) ? `${code}: ${message}` : message };
 }

@@ -6,7 +6,7 @@ import { decodeUtf8, envFilesFor, mergeEnv, parseEnvFiles, readEnvFiles, readFil
 import { UsageError } from './errors.js';
 import { combineFormations, parseFormation, resolveFormation } from './formation.js';
 import { planInstances, type InstancePlan } from './plan.js';
-import { discoveryEnv, expandEnvFiles } from './discovery.js';
+import { checkDiscoveryNames, discoveryEnv, expandEnvFiles } from './discovery.js';
 import { parseProcfile, type ProcfileEntry } from './procfile.js';
 
 export const DEFAULT_PORT = 5000;
@@ -118,6 +118,7 @@ export function loadBase(options: ProjectOptions = {}): Pick<Project, 'procfile'
 
 export function loadProject(options: ProjectOptions = {}): Project {
   const base = loadBase(options);
+  checkDiscoveryNames(base.entries, base.procfile);
   const environ = options.environ ?? process.env;
   const basePort =
     options.port ?? portFromEnv(base.fileEnv.PORT, 'the env files') ?? portFromEnv(environ.PORT, 'the environment') ?? DEFAULT_PORT;

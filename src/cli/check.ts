@@ -8,8 +8,14 @@ import type { CommandResult } from './result.js';
 export function describeProject(project: ReturnType<typeof loadProject>): string {
   const width = Math.max(...project.entries.map((e) => e.name.length));
   const lines = [`${project.procfile}: ${project.entries.length} process type${project.entries.length === 1 ? '' : 's'}`];
+  const portsOf = new Map<string, number[]>();
+  for (const { type, port } of project.instances) {
+    const ports = portsOf.get(type);
+    if (ports) ports.push(port);
+    else portsOf.set(type, [port]);
+  }
   const rows = project.entries.map((entry) => {
-    const ports = project.instances.filter((i) => i.type === entry.name).map((i) => i.port);
+    const ports = portsOf.get(entry.name) ?? [];
     const where = ports.length === 0 ? 'not started' : ports.length === 1 ? `port ${ports[0]}` : `ports ${ports.join(', ')}`;
     return { entry, where };
   });

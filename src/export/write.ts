@@ -20,7 +20,14 @@ export interface WriteResult {
   removed: string[];
 }
 
-export const manifestName = (app: string): string => `.ps-run-export-${app}.json`;
+/**
+ * The manifest's name: hidden, and with an extension no engine reads from an export directory
+ * (`kubectl apply -f <dir>` reads every .json, .yaml and .yml in it; systemd reads unit suffixes,
+ * supervisord its include glob, launchd .plist, runsvdir subdirectories, compose the file it is named).
+ */
+export const manifestName = (app: string): string => `.ps-run-export-${app}.manifest`;
+/** The name ps-run used before (kubectl tried to apply it): read when there is no manifest, then removed. */
+export const legacyManifestName = (app: string): string => `.ps-run-export-${app}.json`;
 
 function readManifest(file: string): Manifest | undefined {
   let text: string;
@@ -90,7 +97,10 @@ export function writeExport(dir: string, app: string, format: string, files: rea
 
 function writeFiles(dir: string, app: string, format: string, files: readonly ExportFile[]): WriteResult {
   const manifestFile = path.join(dir, manifestName(app));
-  const old = readManifest(manifestFile) ?? { app, format, files: [], dirs: [] };
+  const legacyFile = path.join(dir, legacyManifestName(app));
+  const found = readManifest(manifestFile);
+  const legacy = found ? undefined : readManifest(legacyFile);
+  const old = found ?? legacy ?? { app, format, files: [], dirs: [] };
   const owned = new Set(old.files);
   for (const file of files) {
     const full = inside(dir, file.path);
@@ -137,5 +147,9 @@ function writeFiles(dir: string, app: string, format: string, files: readonly Ex
   }
   const manifest: Manifest = { app, format, files: [...current], dirs: [...dirs].sort() };
   writeFileSync(manifestFile, JSON.stringify(manifest, null, 2) + '\n');
+  if (legacy) {
+    unlinkSync(legacyFile);
+    removed.push(legacyFile);
+  }
   return { written: [...files.map((f) => path.join(dir, f.path)), manifestFile], removed };
 }

@@ -16,6 +16,19 @@ export interface SinkEvents {
 /** While stopping, at most this much is queued for a reader that does not read; the rest is dropped. */
 export const STOPPING_QUEUE_BYTES = 1024 * 1024;
 
+/**
+ * Bytes dropped per stream, over every Sink on it: the exit path (cli/main.ts) reads them to say how
+ * much of the log never reached the reader.
+ */
+const droppedByStream = new WeakMap<Writable, number>();
+
+/** Bytes dropped on `stream` since the last call; resets the count. */
+export function takeDropped(stream: Writable): number {
+  const dropped = droppedByStream.get(stream) ?? 0;
+  droppedByStream.delete(stream);
+  return dropped;
+}
+
 export class Sink {
   private paused = false;
   private broken = false;
@@ -38,6 +51,7 @@ export class Sink {
     if (this.broken) return;
     if (this.stopping && this.stream.writableLength >= STOPPING_QUEUE_BYTES) {
       this.dropped += data.length;
+      droppedByStream.set(this.stream, (droppedByStream.get(this.stream) ?? 0) + data.length);
       return;
     }
     if (this.stream.write(data) || this.paused || this.stopping) return;

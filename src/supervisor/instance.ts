@@ -221,6 +221,11 @@ export class Instance {
       this.pipes.add(stream);
       if (this.paused) stream.pause();
       stream.on('data', (chunk: Buffer) => sink.data(chunk));
+      // Node resumes a child's pipes when the child exits (child_process flushStdio): a pipe still held by
+      // what the leader left behind would then be read at full speed while nobody reads ps-run's output.
+      stream.on('resume', () => {
+        if (this.paused) stream.pause();
+      });
       stream.once('close', () => {
         sink.end();
         this.pipes.delete(stream);

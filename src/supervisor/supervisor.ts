@@ -51,6 +51,8 @@ export class Supervisor {
   private readonly clock: Clock;
   private readonly deps: InstanceDeps;
   private stopping = false;
+  /** A kill was asked for: the stray sweep skips its grace period. */
+  private killing = false;
   private stopStatus: number | undefined;
   private firstFailure: number | undefined;
   private resolveDone!: (status: number) => void;
@@ -147,8 +149,9 @@ export class Supervisor {
     this.settleIfIdle();
   }
 
-  /** SIGKILL to every group now (a second Ctrl-C). */
+  /** SIGKILL to every group now (a second Ctrl-C), and to the processes that left their group. */
   kill(): void {
+    this.killing = true;
     if (!this.stopping) this.stop('killing');
     for (const instance of this.byName.values()) instance.kill();
   }
@@ -178,6 +181,7 @@ export class Supervisor {
       clock: this.clock,
       timeoutMs: this.options.timeoutMs ?? 5000,
       report: (pids, signal) => this.emit({ kind: 'strays', pids, signal }),
+      killing: () => this.killing,
     }).then(finish, finish);
   }
 
@@ -208,10 +212,9 @@ export class Supervisor {
     // Ended because ps-run asked (a shutdown, a user's stop or restart): never a crash.
     const crashed = intent === undefined && isCrash(exit);
     this.emit({ kind: 'exit', name: instance.name, code: exit.code, signal: exit.signal, crashed, requested: intent !== undefined });
-    // A restart starts the next run right after this: nothing is over.
-    if (intent === 'restart') return;
     if (intent !== undefined || this.stopping) {
-      this.settleIfIdle();
+      // A restart starts the next run right after this: the only instance being restarted is not idle.
+      if (intent !== 'restart' || this.stopping) this.settleIfIdle();
       return;
     }
     const decision = decideAfterExit(this.policy, this.options.maxRestarts, exit, instance.streak, this.options.backoff);

@@ -9,6 +9,8 @@ export interface SweepDeps {
   clock: Clock;
   timeoutMs: number;
   report: (pids: number[], signal: NodeJS.Signals) => void;
+  /** True once everything must die at once (a second Ctrl-C): no grace period, SIGKILL now. */
+  killing?: () => boolean;
 }
 
 const PROBE_MS = 10;
@@ -22,14 +24,15 @@ function terminate(deps: SweepDeps, pids: readonly number[]): void {
 }
 
 /**
- * Probes until a search finds nothing (resolves with []) or the deadline passes (resolves with what
- * is left). `each` handles every non-empty search, so processes that appear meanwhile get signalled too.
+ * Probes until a search finds nothing (resolves with []), the deadline passes or `enough` says so
+ * (resolves with what is left). `each` handles every non-empty search, so processes that appear
+ * meanwhile get signalled too.
  */
-function until(deps: SweepDeps, deadline: number, each: (found: number[]) => void): Promise<number[]> {
+function until(deps: SweepDeps, deadline: number, each: (found: number[]) => void, enough = (): boolean => false): Promise<number[]> {
   return new Promise((resolve) => {
     const probe = (): void => {
       const found = deps.find();
-      if (found.length === 0 || deps.clock.now() >= deadline) return resolve(found);
+      if (found.length === 0 || deps.clock.now() >= deadline || enough()) return resolve(found);
       each(found);
       deps.clock.setTimeout(probe, PROBE_MS);
     };
@@ -37,19 +40,30 @@ function until(deps: SweepDeps, deadline: number, each: (found: number[]) => voi
   });
 }
 
-/** SIGTERM to strays (and to any they fork meanwhile), SIGKILL rounds after the timeout until none is found. */
+/**
+ * SIGTERM to strays (and to any they fork meanwhile), SIGKILL rounds after the timeout until none is
+ * found. Once `killing` holds (at the start, or during the grace period) the SIGKILL rounds start at once.
+ */
 export async function findStraysAndStop(deps: SweepDeps): Promise<void> {
-  const strays = deps.find();
-  if (strays.length === 0) return;
-  deps.report(strays, 'SIGTERM');
-  const termed = new Set(strays);
-  terminate(deps, strays);
-  const left = await until(deps, deps.clock.now() + deps.timeoutMs, (found) => {
-    const fresh = found.filter((pid) => !termed.has(pid));
-    for (const pid of fresh) termed.add(pid);
-    terminate(deps, fresh);
-  });
+  const killing = deps.killing ?? ((): boolean => false);
+  let left = deps.find();
   if (left.length === 0) return;
+  if (!killing()) {
+    deps.report(left, 'SIGTERM');
+    const termed = new Set(left);
+    terminate(deps, left);
+    left = await until(
+      deps,
+      deps.clock.now() + deps.timeoutMs,
+      (found) => {
+        const fresh = found.filter((pid) => !termed.has(pid));
+        for (const pid of fresh) termed.add(pid);
+        terminate(deps, fresh);
+      },
+      killing,
+    );
+    if (left.length === 0) return;
+  }
   deps.report(left, 'SIGKILL');
   const kill = (pids: number[]): void => pids.forEach((pid) => deps.signal(pid, 'SIGKILL'));
   kill(left);

@@ -36,13 +36,13 @@ describe('ps-run export', () => {
         'out/shop-web.1.service',
         'out/shop-web.2.service',
         'out/shop-worker.1.service',
-        'out/.ps-run-export-shop.json',
+        'out/.ps-run-export-shop.manifest',
         '',
       ].join('\n'),
     );
     const second = await run(['export', 'systemd', 'out', '-a', 'shop', 'web'], cwd);
     expect(second.status, second.stderr).toBe(0);
-    expect(second.stdout).toBe(['out/shop.target', 'out/shop-web.1.service', 'out/.ps-run-export-shop.json', ''].join('\n'));
+    expect(second.stdout).toBe(['out/shop.target', 'out/shop-web.1.service', 'out/.ps-run-export-shop.manifest', ''].join('\n'));
     expect(second.stderr).toContain('removed out/shop-web.2.service');
     expect(existsSync(path.join(cwd, 'out/shop-worker.1.service'))).toBe(false);
     expect(readFileSync(path.join(cwd, 'out/shop.target'), 'utf8')).toContain('Wants=shop-web.1.service\n');
@@ -92,10 +92,10 @@ describe('ps-run export', () => {
   });
 
   it('rejects a value the format cannot carry, naming the variable and the format, and writes nothing', async () => {
-    const cwd = app({ '.env': 'MULTI="one\\ntwo"\n' });
+    const cwd = app({ '.env': 'DOTTED.NAME=1\n' });
     const result = await run(['export', 'supervisord', 'out'], cwd);
     expect(result.status).toBe(1);
-    expect(result.stderr).toMatch(/^ps-run: supervisord cannot carry the value of MULTI: line breaks/);
+    expect(result.stderr).toMatch(/^ps-run: supervisord cannot carry variable "DOTTED\.NAME": its env file is read by sh/);
     expect(existsSync(path.join(cwd, 'out'))).toBe(false);
   });
 

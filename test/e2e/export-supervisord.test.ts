@@ -9,7 +9,7 @@ import { fixture, isAlive, makeApp, marker, pidsWithEnv, psRun, waitForHttp, wai
 const BASE_PORT = 31100;
 const hasSupervisord = spawnSync('sh', ['-c', 'command -v supervisord']).status === 0;
 
-// Values supervisord can carry (see the unit tests for those it cannot), written as dotenv reads them.
+// Any value: the export passes them through an env file sourced by sh, not supervisord's environment=.
 const HOSTILE = {
   HOSTILE_SPACES: '  two  spaces  ',
   HOSTILE_DOUBLE: 'say "hi" there',
@@ -20,6 +20,11 @@ const HOSTILE = {
   HOSTILE_COMMA: 'a=1,b=2',
   HOSTILE_UNICODE: 'größe ☃ 日本 🎉',
   HOSTILE_EMPTY: '',
+  HOSTILE_DQ_ENDS: '"quoted"',
+  HOSTILE_SQ_ENDS: "'single'",
+  HOSTILE_HERE: 'at %(here)s',
+  HOSTILE_COMMENT: 'a ;b #c',
+  HOSTILE_LINES: 'two\nlines',
 };
 const envFile = (values: Record<string, string>): string =>
   Object.entries(values)
@@ -49,7 +54,13 @@ describe.skipIf(!hasSupervisord)('export supervisord, run by supervisord', () =>
       },
     );
     expect(await exported.exited, exported.stderr).toBe(0);
-    expect(exported.stdout.split('\n').filter(Boolean)).toEqual(['out/shop.conf', 'out/.ps-run-export-shop.json']);
+    expect(exported.stdout.split('\n').filter(Boolean)).toEqual([
+      'out/shop.conf',
+      'out/shop-env/web.1',
+      'out/shop-env/web.2',
+      'out/shop-env/worker.1',
+      'out/.ps-run-export-shop.manifest',
+    ]);
     mkdirSync(path.join(app, 'logs'));
 
     const conf = path.join(app, 'supervisord.conf');

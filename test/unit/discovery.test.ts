@@ -1,7 +1,7 @@
 // Service discovery variables, and `${NAME}` references in env files: the rules and the errors.
 import { describe, expect, it } from 'vitest';
 import { usageError } from '../support/errors.js';
-import { discoveryEnv, envNameOf, expandEnvFiles } from '../../src/discovery.js';
+import { checkDiscoveryNames, discoveryEnv, envNameOf, expandEnvFiles } from '../../src/discovery.js';
 import type { ProcfileEntry } from '../../src/procfile.js';
 
 const entries = (...names: string[]): ProcfileEntry[] => names.map((name, i) => ({ name, command: `run ${name}`, line: i + 1 }));
@@ -22,6 +22,26 @@ describe('envNameOf', () => {
     ['ünï', '_N_'],
   ])('%s -> %s', (type, name) => {
     expect(envNameOf(type)).toBe(name);
+  });
+});
+
+describe('checkDiscoveryNames', () => {
+  it.each([
+    [
+      ['web-api', 'worker', 'web_api'],
+      'Procfile:3: process types "web-api" (line 1) and "web_api" (line 3) would both be PS_RUN_WEB_API_PORT and PS_RUN_WEB_API_URL',
+    ],
+    [['Web', 'web'], 'Procfile:2: process types "Web" (line 1) and "web" (line 2) would both be PS_RUN_WEB_PORT and PS_RUN_WEB_URL'],
+  ])('refuses %j, naming both lines', (names, message) => {
+    expect(() => checkDiscoveryNames(entries(...names), 'Procfile')).toThrow(message);
+  });
+
+  it('accepts types whose names stay apart, and is linear (10,000 types in well under a second)', () => {
+    expect(() => checkDiscoveryNames(entries('web', 'web2', 'api-v1', 'api-v2'), 'Procfile')).not.toThrow();
+    const many = entries(...Array.from({ length: 10_000 }, (_, i) => `t${i}`));
+    const started = performance.now();
+    checkDiscoveryNames(many, 'Procfile');
+    expect(performance.now() - started).toBeLessThan(1000);
   });
 });
 

@@ -1,6 +1,6 @@
-// supervisord's ini text: quoting of env values and the command, and the values it cannot carry.
+// supervisord's ini text and env files: quoting of the command, env values in sh syntax, and the names it cannot carry.
 import { describe, expect, it } from 'vitest';
-import { exportSupervisord, supervisordArg, supervisordEnvValue } from '../../src/export/supervisord.js';
+import { exportSupervisord, supervisordArg } from '../../src/export/supervisord.js';
 import type { ExportInput } from '../../src/export/types.js';
 
 function input(env: Record<string, string>, overrides: Partial<ExportInput> = {}): ExportInput {
@@ -22,36 +22,6 @@ function input(env: Record<string, string>, overrides: Partial<ExportInput> = {}
   };
 }
 
-describe('supervisordEnvValue', () => {
-  it.each([
-    ['plain', '"plain"'],
-    ['two  spaces', '"two  spaces"'],
-    ['say "hi" now', `'say "hi" now'`],
-    ["it's", `"it's"`],
-    ['a=1,b=2', '"a=1,b=2"'],
-    ['100% %(ENV_HOME)s', '"100%% %%(ENV_HOME)s"'],
-    ['$HOME \\ `x`', '"$HOME \\ `x`"'],
-    ['größe ☃ 🎉', '"größe ☃ 🎉"'],
-    ['a;b#c', '"a;b#c"'],
-    ['', '""'],
-  ])('quotes %j as %s', (value, expected) => {
-    expect(supervisordEnvValue('X', value)).toBe(expected);
-  });
-
-  it.each([
-    ['line\nbreak', /line breaks/],
-    ['a ;b', /comment/],
-    ['a #b', /comment/],
-    ['"quoted"', /strips quote characters/],
-    ["end'", /strips quote characters/],
-    [`both ' and " inside`, /both kinds of quote/],
-    ['at %(here)s', /%\(here\)s/],
-  ])('rejects %j, naming the variable and the format', (value, why) => {
-    expect(() => supervisordEnvValue('SECRET', value)).toThrow(/^supervisord cannot carry the value of SECRET: /);
-    expect(() => supervisordEnvValue('SECRET', value)).toThrow(why);
-  });
-});
-
 describe('supervisordArg', () => {
   it('single-quotes, escapes quote, ; and # outside quotes, and doubles %', () => {
     expect(supervisordArg(`echo 'hi' ; x # 100%`)).toBe(`'echo '\\''hi'\\'' '\\;' x '\\#' 100%%'`);
@@ -60,18 +30,21 @@ describe('supervisordArg', () => {
 });
 
 describe('exportSupervisord', () => {
-  it('writes one conf with a program per instance and a group for the app', () => {
+  it('writes one conf with a program per instance and a group for the app, and an env file per instance', () => {
     const [file, ...rest] = exportSupervisord(input({ A: 'x' }, { user: 'shop', timeoutSeconds: 2.5, logDir: '/var/log/shop' }));
-    expect(rest).toEqual([]);
+    expect(rest.map((f) => [f.path, f.mode])).toEqual([
+      ['shop-env/web.1', 0o600],
+      ['shop-env/web.2', 0o600],
+    ]);
     expect(file?.path).toBe('shop.conf');
+    expect(file?.content).not.toMatch(/^environment=/m);
     const lines = file?.content.split('\n') ?? [];
     for (const line of [
       '[program:shop-web.1]',
       '[program:shop-web.2]',
-      "command=/bin/sh -c 'node server.js'",
+      `command=/bin/sh -c '. "$0" && exec /bin/sh -c "$1"' '%(here)s''/shop-env/web.1' 'node server.js'`,
       'directory=/srv/shop',
       'user=shop',
-      'environment=A="x",PORT="5000",PS="web.1"',
       'stopwaitsecs=3',
       'stopasgroup=true',
       'killasgroup=true',
@@ -84,7 +57,26 @@ describe('exportSupervisord', () => {
     }
   });
 
-  it('rejects a variable name its environment parser would split', () => {
-    expect(() => exportSupervisord(input({ 'A B': '1' }))).toThrow(/supervisord cannot carry variable "A B"/);
+  it('carries any value in the env file: quotes at both ends, percent signs, line breaks, comment characters', () => {
+    const values = { DQ: '"quoted"', SQ: "'single'", PCT: '100% %(here)s %(ENV_HOME)s', NL: 'two\nlines', SEMI: 'a ;b #c', EMPTY: '' };
+    const [, env] = exportSupervisord(input(values));
+    const content = env?.content ?? '';
+    expect(content.slice(content.indexOf('\n') + 1)).toBe(
+      [
+        `export DQ='"quoted"'`,
+        `export SQ=''\\''single'\\'''`,
+        `export PCT='100% %(here)s %(ENV_HOME)s'`,
+        `export NL='two\nlines'`,
+        `export SEMI='a ;b #c'`,
+        `export EMPTY=''`,
+        `export PORT='5000'`,
+        `export PS='web.1'`,
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('rejects a variable name sh cannot export', () => {
+    expect(() => exportSupervisord(input({ 'A.B': '1' }))).toThrow(/supervisord cannot carry variable "A\.B"/);
   });
 });

@@ -4,7 +4,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, st
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { manifestName, writeExport } from '../../src/export/write.js';
+import { legacyManifestName, manifestName, writeExport } from '../../src/export/write.js';
 import { UsageError } from '../../src/errors.js';
 
 let dir: string;
@@ -50,6 +50,31 @@ describe('writeExport', () => {
     expect(existsSync(path.join(dir, 'shop-web.2/env'))).toBe(false);
     expect(existsSync(path.join(dir, 'shop-web.2/supervise'))).toBe(true);
     expect(JSON.parse(read(manifestName('shop'))).dirs).toEqual(['shop-web.1', 'shop-web.2']);
+  });
+
+  it('names the manifest with an extension kubectl does not read (.json, .yaml, .yml are all it reads)', () => {
+    expect(path.extname(manifestName('shop'))).not.toMatch(/^\.(json|ya?ml)$/);
+    expect(path.extname(manifestName('shop.yaml'))).not.toMatch(/^\.(json|ya?ml)$/);
+  });
+
+  it('takes over a manifest written under the old name: replaces its files, removes the stale ones and the old manifest', () => {
+    writeFileSync(path.join(dir, 'shop.yaml'), 'old\n');
+    writeFileSync(path.join(dir, 'gone.yaml'), 'old\n');
+    writeFileSync(
+      path.join(dir, legacyManifestName('shop')),
+      JSON.stringify({ app: 'shop', format: 'kubernetes', files: ['shop.yaml', 'gone.yaml'], dirs: [] }),
+    );
+    const result = writeExport(dir, 'shop', 'kubernetes', [{ path: 'shop.yaml', content: 'new\n' }]);
+    expect(read('shop.yaml')).toBe('new\n');
+    expect(result.removed.sort()).toEqual([path.join(dir, legacyManifestName('shop')), path.join(dir, 'gone.yaml')].sort());
+    expect(existsSync(path.join(dir, legacyManifestName('shop')))).toBe(false);
+    expect(JSON.parse(read(manifestName('shop'))).files).toEqual(['shop.yaml']);
+  });
+
+  it('a file under the old manifest name that is not a manifest is refused, and left alone', () => {
+    writeFileSync(path.join(dir, legacyManifestName('shop')), '{"kind":"ConfigMap"}');
+    expect(() => writeExport(dir, 'shop', 'kubernetes', [{ path: 'shop.yaml', content: 'x' }])).toThrow(/is not a ps-run export manifest/);
+    expect(read(legacyManifestName('shop'))).toBe('{"kind":"ConfigMap"}');
   });
 
   it('refuses to replace a file it did not write, and writes nothing then', () => {

@@ -415,6 +415,19 @@ describe('Supervisor: a live formation', () => {
     expect(t.status()).toBeUndefined();
   });
 
+  it('restarting the only instance does not end the run: done stays open while the next run starts', async () => {
+    const t = setup({ names: ['web.1'] });
+    t.supervisor.start();
+    await t.supervisor.restartOne('web.1');
+    await flush();
+    expect(t.supervisor.get('web.1')?.state).toBe('running');
+    expect(t.spawnsOf('web.1')).toHaveLength(2);
+    expect(t.status()).toBeUndefined();
+    t.supervisor.stop('over', 0);
+    await flush();
+    expect(t.status()).toBe(0);
+  });
+
   it('a requested stop leaves the instance stopped, never restarted, and the supervisor running', async () => {
     const t = setup({ names: ['web.1', 'worker.1'], restart: 'always' });
     t.supervisor.start();

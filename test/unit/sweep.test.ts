@@ -80,4 +80,35 @@ describe('findStraysAndStop', () => {
     await findStraysAndStop({ find: () => [], signal: (pid) => signals.push(pid), clock, timeoutMs: 100, report: () => undefined });
     expect(signals).toEqual([]);
   });
+
+  it('kill mode from the start (a second Ctrl-C): SIGKILL at once, no SIGTERM, no grace period', async () => {
+    const clock = new FakeClock();
+    const table = forkingTable({ ignoresTerm: true });
+    const reports: string[] = [];
+    const done = findStraysAndStop({ ...table, clock, timeoutMs: 60_000, report: (pids, s) => reports.push(s), killing: () => true });
+    expect(await settle(clock, done)).toBe(true);
+    expect(table.alive.size).toBe(0);
+    expect(reports).toEqual(['SIGKILL']);
+    expect(table.signals.filter(([, s]) => s !== 'SIGKILL')).toEqual([]);
+    expect(clock.now()).toBeLessThan(1000);
+  });
+
+  it('kill mode during the grace period: the SIGKILL rounds start at the next probe, not after the timeout', async () => {
+    const clock = new FakeClock();
+    const table = forkingTable({ ignoresTerm: true });
+    const reports: string[] = [];
+    let killing = false;
+    const done = findStraysAndStop({ ...table, clock, timeoutMs: 60_000, report: (pids, s) => reports.push(s), killing: () => killing });
+    for (let i = 0; i < 5; i++) {
+      clock.advance(10);
+      await Promise.resolve();
+    }
+    expect(reports).toEqual(['SIGTERM']);
+    killing = true;
+    const killedAt = clock.now();
+    expect(await settle(clock, done)).toBe(true);
+    expect(reports).toEqual(['SIGTERM', 'SIGKILL']);
+    expect(table.alive.size).toBe(0);
+    expect(clock.now() - killedAt).toBeLessThan(1000);
+  });
 });
