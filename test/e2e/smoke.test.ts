@@ -249,7 +249,8 @@ describe('ps-run smoke: mistakes', () => {
 
   it('a port already in use is a one-line error, and nothing starts', async () => {
     const app = makeApp({ Procfile: `web: ${fixture('server.js')}\n` });
-    const holder = tracker.start(['start', '-p', '32280'], { cwd: app });
+    // Another app holds the port (the same Procfile would be refused earlier: ps-run is already running for it).
+    const holder = tracker.start(['start', '-p', '32280'], { cwd: makeApp({ Procfile: `web: ${fixture('server.js')}\n` }) });
     await holder.waitFor('listening 32280');
     const run = tracker.start(['smoke', '-p', '32280'], { cwd: app });
     expect(await exitWithin(run)).toBe(1);
