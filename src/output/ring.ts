@@ -28,6 +28,8 @@ function countLines(block: Buffer): number {
 
 export class LogRing {
   private entries: Entry[] = [];
+  /** Index of the oldest entry kept: dropping advances it, and the array is compacted now and then. */
+  private first = 0;
   private lines = 0;
   private bytes = 0;
 
@@ -37,28 +39,33 @@ export class LogRing {
   ) {}
 
   add(stream: LogStream, block: Buffer, time: number): void {
-    // A block bigger than the ring keeps only its tail. Copied: a view would pin the whole read buffer.
-    const kept = Buffer.from(block.length > this.maxBytes ? tailBytes(block, this.maxBytes) : block);
+    // A block bigger than the ring keeps only its tail. A small view of a large read buffer is copied,
+    // or it would pin the whole buffer; a block that is most of its buffer is kept as it is.
+    const tail = block.length > this.maxBytes ? tailBytes(block, this.maxBytes) : block;
+    const kept = tail.length * 2 < tail.buffer.byteLength ? Buffer.from(tail) : tail;
     const entry: Entry = { time, stream, block: kept, lines: countLines(kept) };
     this.entries.push(entry);
     this.lines += entry.lines;
     this.bytes += kept.length;
-    let drop = 0;
-    while (drop < this.entries.length - 1) {
-      const first = this.entries[drop]!;
-      if (this.lines - first.lines < this.maxLines && this.bytes <= this.maxBytes) break;
-      this.lines -= first.lines;
-      this.bytes -= first.block.length;
-      drop++;
+    while (this.first < this.entries.length - 1) {
+      const oldest = this.entries[this.first]!;
+      if (this.lines - oldest.lines < this.maxLines && this.bytes <= this.maxBytes) break;
+      this.lines -= oldest.lines;
+      this.bytes -= oldest.block.length;
+      this.first++;
     }
-    if (drop > 0) this.entries = this.entries.slice(drop);
+    // Compacting when half the array is dropped entries keeps each add O(1) on average.
+    if (this.first > 64 && this.first * 2 > this.entries.length) {
+      this.entries = this.entries.slice(this.first);
+      this.first = 0;
+    }
   }
 
   /** The last `n` lines (at most the ring's line limit), oldest first. */
   tail(n: number): StoredLine[] {
     const want = Math.min(n, this.maxLines);
     const out: StoredLine[] = [];
-    for (let e = this.entries.length - 1; e >= 0 && out.length < want; e--) {
+    for (let e = this.entries.length - 1; e >= this.first && out.length < want; e--) {
       const entry = this.entries[e]!;
       const lines: StoredLine[] = [];
       forEachLine(entry.block, (start, end) =>

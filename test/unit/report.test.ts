@@ -101,6 +101,12 @@ describe('LogRings', () => {
     expect(kept.length).toBeGreaterThanOrEqual(9);
   });
 
+  it('stays exact over many small blocks (the dropped entries are compacted away)', () => {
+    const rings = new LogRings(100);
+    for (let i = 0; i < 10_000; i++) feed(rings, 'a.1', `line ${i}\n`);
+    expect(rings.text('a.1', 1000)).toEqual(Array.from({ length: 100 }, (_, i) => `line ${9900 + i}`));
+  });
+
   it('answers with the last n lines only, each with its stream and time', () => {
     const rings = new LogRings();
     rings.lines('a.1', 'stdout', Buffer.from('one\ntwo\n'), 5);
