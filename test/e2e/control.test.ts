@@ -1,38 +1,26 @@
 // Driving a running ps-run through its control socket: restart, stop, scale, status, logs, quit, the
 // socket's safety and every client error. Real processes, real ports, a socket per test. Ports 26000-26999.
-import { execFile } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, statSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BIN, MARK, exitWithin, fixture, logLines, makeApp, pidsWithEnv, portAccepts, runTracker, waitUntil } from './helpers.js';
+import {
+  MARK,
+  client,
+  exitWithin,
+  fixture,
+  logLines,
+  makeApp,
+  pidsWithEnv,
+  portAccepts,
+  runTracker,
+  socketPath,
+  waitUntil,
+} from './helpers.js';
 
 const tracker = runTracker();
 afterEach(() => tracker.cleanup());
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a client command of the built CLI to its end. */
-function client(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<Result> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [BIN, ...args],
-      { cwd, env: { ...process.env, NO_COLOR: '1', ...env }, timeout: 60_000 },
-      (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
-
-/** A private directory (0700, as mkdtemp makes it) with a socket path in it. */
-function socketPath(): string {
-  return path.join(mkdtempSync(path.join(tmpdir(), 'ps-run-ctl-')), 'ctl.sock');
-}
 
 const WEB_WORKER = `web: ${fixture('server.js')}\nworker: ${fixture('idle.js')}\n`;
 

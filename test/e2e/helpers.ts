@@ -1,5 +1,5 @@
 // Runs the built CLI against real processes, and waits on conditions with deadlines (never fixed sleeps).
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { constants, tmpdir } from 'node:os';
@@ -254,4 +254,27 @@ export async function waitForHttp(port: number, urlPath: string, timeoutMs = 20_
     `an answer on port ${port}`,
   );
   return body;
+}
+
+export interface ClientResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command of the built CLI to its end (a control client, say) and collects its output. */
+export function client(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<ClientResult> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { cwd, env: { ...process.env, NO_COLOR: '1', ...env }, timeout: 60_000 },
+      (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+/** A control socket path in a private directory of its own (0700, as mkdtemp makes it). */
+export function socketPath(): string {
+  return path.join(mkdtempSync(path.join(tmpdir(), 'ps-run-ctl-')), 'ctl.sock');
 }

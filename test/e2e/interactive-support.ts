@@ -1,33 +1,9 @@
 // What the interactive e2e tests share: a private control socket per test, client commands of the built
 // CLI run to their end or driven through their stdin, and ps-run itself under a real pseudo-terminal.
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { BIN, waitUntil } from './helpers.js';
 
-export interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** A private directory (0700, as mkdtemp makes it) with a socket path in it. */
-export function socketPath(): string {
-  return path.join(mkdtempSync(path.join(tmpdir(), 'ps-run-i2-')), 'ctl.sock');
-}
-
-/** Runs a client command of the built CLI to its end. */
-export function client(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<Result> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [BIN, ...args],
-      { cwd, env: { ...process.env, NO_COLOR: '1', ...env }, timeout: 60_000 },
-      (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+export { client, socketPath, type ClientResult as Result } from './helpers.js';
 
 /** A client command whose stdin is a pipe the test writes to; its output is collected as it comes. */
 export interface Piped {

@@ -1,25 +1,9 @@
 // What the router's CLI tests share: a ps-run started with --router on a private socket, its client
 // commands, and its status.
-import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { BIN, FIXTURES, makeApp, runTracker } from './helpers.js';
+import { FIXTURES, client, makeApp, runTracker, socketPath } from './helpers.js';
 
-export interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a command of the built CLI to its end. */
-export function client(args: string[], cwd: string): Promise<Result> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, NO_COLOR: '1' }, timeout: 60_000 }, (error, stdout, stderr) =>
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+export { client, socketPath, type ClientResult as Result } from './helpers.js';
 
 export interface Status {
   name: string;
@@ -55,10 +39,6 @@ createServer((req, res) => {
 }).listen(Number(process.env.PORT), '127.0.0.1');
 `;
 export const ABRUPT_WEB = 'web: exec node server.mjs\n';
-
-export function socketPath(): string {
-  return path.join(mkdtempSync(path.join(tmpdir(), 'ps-run-ctl-')), 'ctl.sock');
-}
 
 /** Starts `ps-run start` with `args` in a new app and waits for `ready` in its log. */
 export async function startRouted(
