@@ -5,7 +5,6 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { InstanceStatus } from '../../src/runtime/control.js';
 import {
   MARK,
   client,
@@ -25,7 +24,15 @@ afterEach(() => tracker.cleanup());
 
 const WEB_WORKER = `web: ${fixture('server.js')}\nworker: ${fixture('idle.js')}\n`;
 
-type Status = InstanceStatus;
+interface Status {
+  name: string;
+  type: string;
+  state: string;
+  pid: number | null;
+  port: number;
+  ready: boolean;
+  restarts: number;
+}
 
 async function status(app: string, socket: string): Promise<Status[]> {
   const result = await client(['status', '--json', '-s', socket], app);
