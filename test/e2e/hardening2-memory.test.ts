@@ -8,7 +8,7 @@ import { constants } from 'node:os';
 import { promisify } from 'node:util';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BIN, FIXTURES, MARK, killMarked, makeApp, marker, pidsWithEnv, waitUntil } from './helpers.js';
+import { BIN, FIXTURES, MARK, client, killMarked, makeApp, marker, pidsWithEnv, waitUntil } from './helpers.js';
 
 const execFileAsync = promisify(execFile);
 const marks: string[] = [];
@@ -55,6 +55,11 @@ function startUnread(app: string, args: string[]): { child: ChildProcess; mark: 
   return { child, mark, stderr: () => stderr, exited };
 }
 
+/** True once a process of the run other than ps-run itself (which carries the mark too) is there. */
+function childStarted(run: { child: ChildProcess; mark: string }): boolean {
+  return pidsWithEnv(MARK, run.mark).some((pid) => pid !== run.child.pid);
+}
+
 /** Samples RSS every 50 ms for `ms` and returns the peak. */
 async function peakOver(pid: number, ms: number): Promise<number> {
   let peak = 0;
@@ -75,7 +80,7 @@ describe('nobody reads the output', () => {
     const app = makeApp({ 'flood.cjs': STUBBORN_FLOOD, Procfile: `leak: ${process.execPath} flood.cjs & sleep 0.5; exit 0\n` });
     const run = startUnread(app, ['-p', '27300', '-t', '8', '--restart', 'never']);
     const pid = run.child.pid as number;
-    await waitUntil(() => pidsWithEnv(MARK, run.mark).length >= 1, 10_000, 'the flood to start');
+    await waitUntil(() => childStarted(run), 10_000, 'the flood to start');
     const peak = await peakOver(pid, 6000);
     console.log(`leader gone, stubborn child flooding, nobody reading: ps-run peak RSS ${peak.toFixed(1)} MiB`);
     expect(peak).toBeGreaterThan(0);
@@ -88,7 +93,14 @@ describe('nobody reads the output', () => {
     const app = makeApp({ Procfile: `flood: LINES=1000000000 exec ${process.execPath} ${path.join(FIXTURES, 'flood.js')}\n` });
     const run = startUnread(app, ['-p', '27310', '-t', '2']);
     const pid = run.child.pid as number;
-    await waitUntil(() => pidsWithEnv(MARK, run.mark).length >= 1, 10_000, 'the flood to start');
+    const socket = path.join(app, 'ctl.sock');
+    // The restarts need the control socket: wait until ps-run answers on it with flood.1 running (the
+    // flood's process alone is not enough, the socket may not listen yet on a slow machine).
+    await waitUntil(
+      async () => childStarted(run) && /flood\.1\s+running/.test((await client(['status', '-s', socket], app)).stdout),
+      20_000,
+      'the flood to run and ps-run to answer on its socket',
+    );
     let peak = 0;
     const sampling = peakOver(pid, 6000).then(
       (p) => (peak = p),
@@ -97,7 +109,7 @@ describe('nobody reads the output', () => {
     );
     for (let i = 0; i < 3; i++) {
       // Not spawnSync: the sampling must go on meanwhile.
-      const restart = await execFileAsync(process.execPath, [BIN, 'restart', 'flood', '-s', path.join(app, 'ctl.sock')], {
+      const restart = await execFileAsync(process.execPath, [BIN, 'restart', 'flood', '-s', socket], {
         timeout: 20_000,
       });
       expect(restart.stdout).toMatch(/flood\.1/);
