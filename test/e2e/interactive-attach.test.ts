@@ -4,14 +4,14 @@
 // Ports 29700-29799.
 import { afterEach, describe, expect, it } from 'vitest';
 import { exitWithin, fixture, logLines, makeApp, runTracker } from './helpers.js';
-import { client, inTerminal, piped, socketPath, type Piped, type Terminal } from './interactive-support.js';
+import { client, inTerminal, piped, socketPath, type Piped } from './interactive-support.js';
 
 const tracker = runTracker();
 const attached: Piped[] = [];
-const terminals: Terminal[] = [];
+const terminals: { stop(): void }[] = [];
 afterEach(() => {
   for (const a of attached.splice(0)) a.child.kill('SIGKILL');
-  for (const term of terminals.splice(0)) term.kill('SIGKILL');
+  for (const term of terminals.splice(0)) term.stop();
   tracker.cleanup();
 });
 
@@ -111,7 +111,7 @@ describe('attach in a real terminal', () => {
     const { app, socket, run } = await running(29740, ['--tty', 'dbg']);
     expect(await dbgStatus(app, socket)).toMatchObject({ state: 'running', tty: true });
     const t = await inTerminal(['attach', 'dbg', '-s', socket], app);
-    terminals.push(t.term);
+    terminals.push(t);
     await t.waitFor(/attached to dbg\.1; Ctrl-\] detaches\r\n/);
     await t.waitFor(/\(dbg\) $/);
     t.term.write('p 2+2\r');
@@ -130,7 +130,7 @@ describe('attach in a real terminal', () => {
   it('to a process with a plain stdin: the terminal keeps its line mode; Enter sends the line; Ctrl-C detaches', async () => {
     const { app, socket, run, pid } = await running(29750);
     const t = await inTerminal(['attach', 'dbg', '-s', socket], app);
-    terminals.push(t.term);
+    terminals.push(t);
     await t.waitFor(/attached to dbg\.1; Ctrl-\] and Enter, Ctrl-C or Ctrl-D detaches\r\n/);
     await t.waitFor(/\(dbg\) $/);
     t.term.write('p 5+5\r');

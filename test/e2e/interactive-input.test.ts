@@ -4,13 +4,13 @@
 // Ports 29600-29699.
 import { afterEach, describe, expect, it } from 'vitest';
 import { MARK, exitWithin, fixture, logLines, makeApp, pidsWithEnv, runTracker } from './helpers.js';
-import { client, inTerminal, socketPath, type Terminal } from './interactive-support.js';
+import { client, inTerminal, socketPath } from './interactive-support.js';
 
 const tracker = runTracker();
-const terminals: Terminal[] = [];
+const terminals: { stop(): void }[] = [];
 afterEach(() => {
   tracker.cleanup();
-  for (const term of terminals.splice(0)) term.kill('SIGKILL');
+  for (const term of terminals.splice(0)) term.stop();
 });
 
 /** The debugger's lines in the log, without time and prefix padding. */
@@ -102,7 +102,7 @@ describe('start --input in a real terminal', () => {
     const t = await inTerminal(['start', '-s', socketPath(), '-p', '29640', '--port-step', '1', '--input', 'dbg'], debuggerApp(), {
       [MARK]: mark,
     });
-    terminals.push(t.term);
+    terminals.push(t);
     await t.waitFor(/dbg\.1 +\| \(dbg\) \r\n/);
     await t.waitFor(/web\.1 ready/);
     // The terminal is in its line mode: it echoes what is typed, and sends the line on Enter.

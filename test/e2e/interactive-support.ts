@@ -49,7 +49,14 @@ export async function inTerminal(
   args: string[],
   cwd: string,
   env: NodeJS.ProcessEnv = {},
-): Promise<{ term: Terminal; readonly output: string; exited: Promise<number>; waitFor(pattern: RegExp, what?: string): Promise<void> }> {
+): Promise<{
+  term: Terminal;
+  readonly output: string;
+  exited: Promise<number>;
+  waitFor(pattern: RegExp, what?: string): Promise<void>;
+  /** SIGKILL, only while it runs: a pid seen to exit may already belong to another test's process. */
+  stop(): void;
+}> {
   const name: string = '@lydell/node-pty';
   const pty = (await import(name)) as { spawn: (file: string, args: string[], options: object) => Terminal };
   const term = pty.spawn(process.execPath, [BIN, ...args], {
@@ -61,9 +68,18 @@ export async function inTerminal(
   });
   let output = '';
   term.onData((d) => (output += d));
-  const exited = new Promise<number>((resolve) => term.onExit(({ exitCode, signal }) => resolve(signal ? 128 + signal : exitCode)));
+  let running = true;
+  const exited = new Promise<number>((resolve) =>
+    term.onExit(({ exitCode, signal }) => {
+      running = false;
+      resolve(signal ? 128 + signal : exitCode);
+    }),
+  );
   return {
     term,
+    stop: () => {
+      if (running) term.kill('SIGKILL');
+    },
     get output() {
       return output;
     },
