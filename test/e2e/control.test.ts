@@ -5,6 +5,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { InstanceStatus } from '../../src/runtime/control.js';
 import {
   MARK,
   client,
@@ -24,15 +25,7 @@ afterEach(() => tracker.cleanup());
 
 const WEB_WORKER = `web: ${fixture('server.js')}\nworker: ${fixture('idle.js')}\n`;
 
-interface Status {
-  name: string;
-  type: string;
-  state: string;
-  pid: number | null;
-  port: number;
-  ready: boolean;
-  restarts: number;
-}
+type Status = InstanceStatus;
 
 async function status(app: string, socket: string): Promise<Status[]> {
   const result = await client(['status', '--json', '-s', socket], app);

@@ -1,19 +1,12 @@
 // What the router's CLI tests share: a ps-run started with --router on a private socket, its client
 // commands, and its status.
 import path from 'node:path';
+import type { InstanceStatus } from '../../src/runtime/control.js';
 import { FIXTURES, client, makeApp, runTracker, socketPath } from './helpers.js';
 
 export { client, socketPath, type ClientResult as Result } from './helpers.js';
 
-export interface Status {
-  name: string;
-  type: string;
-  state: string;
-  pid: number | null;
-  port: number;
-  ready: boolean;
-  rotation?: string;
-}
+export type Status = InstanceStatus;
 
 export async function status(app: string, socket: string): Promise<Status[]> {
   const result = await client(['status', '--json', '-s', socket], app);
