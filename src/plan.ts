@@ -32,22 +32,26 @@ export function portFor(basePort: number, portStep: number, position: number, in
 }
 
 export function planInstances(input: PlanInput): InstancePlan[] {
-  const { entries, counts, basePort, portStep, env } = input;
   const instances: InstancePlan[] = [];
-  entries.forEach((entry, position) => {
-    const count = counts.get(entry.name) ?? 0;
-    for (let index = 1; index <= count; index++) {
-      const port = portFor(basePort, portStep, position, index);
-      if (port > MAX_PORT) {
-        throw new UsageError(`port ${port} for ${entry.name}.${index} is above ${MAX_PORT}`, {
-          hint: 'lower --port or --port-step',
-        });
-      }
-      const name = `${entry.name}.${index}`;
-      instances.push(withLazyEnv({ name, type: entry.name, index, command: entry.command, port }, env));
-    }
+  input.entries.forEach((entry, position) => {
+    const count = input.counts.get(entry.name) ?? 0;
+    for (let index = 1; index <= count; index++) instances.push(planInstance(entry, position, index, input));
   });
   return instances;
+}
+
+/** One instance of the entry at Procfile position `position` (also for scaling up a running formation). */
+export function planInstance(
+  entry: Pick<ProcfileEntry, 'name' | 'command'>,
+  position: number,
+  index: number,
+  input: Pick<PlanInput, 'basePort' | 'portStep' | 'env'>,
+): InstancePlan {
+  const port = portFor(input.basePort, input.portStep, position, index);
+  if (port > MAX_PORT) {
+    throw new UsageError(`port ${port} for ${entry.name}.${index} is above ${MAX_PORT}`, { hint: 'lower --port or --port-step' });
+  }
+  return withLazyEnv({ name: `${entry.name}.${index}`, type: entry.name, index, command: entry.command, port }, input.env);
 }
 
 /**

@@ -8,7 +8,7 @@ import { describeEvent } from '../output/messages.js';
 import { LogRings, type StoredLine } from '../output/ring.js';
 import { Sink } from '../output/sink.js';
 import { LogWriter, type BlockFormatter } from '../output/writer.js';
-import { portFor, type InstancePlan } from '../plan.js';
+import { planInstance, type InstancePlan } from '../plan.js';
 import { findPortHolder, listeningSockets } from '../port-holder.js';
 import type { Project } from '../project.js';
 import { portAccepts } from '../readiness/probes.js';
@@ -457,11 +457,7 @@ export class Runtime implements RuntimeControl {
   private planFor(type: string, index: number): InstancePlan {
     const { project } = this;
     const position = project.entries.findIndex((e) => e.name === type);
-    const entry = project.entries[position]!;
-    const port = portFor(project.basePort, project.portStep, position, index);
-    if (port > 65535) throw new UsageError(`port ${port} for ${type}.${index} is above 65535`, { hint: 'lower --port or --port-step' });
-    const name = `${type}.${index}`;
-    return this.withSession({ name, type, index, command: entry.command, port, env: { ...project.env, PORT: String(port), PS: name } });
+    return this.withSession(planInstance(project.entries[position]!, position, index, project));
   }
 
   private withSession(plan: InstancePlan): InstancePlan {
