@@ -33,6 +33,19 @@ export function endToEnd(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
   return out;
 }
 
+/** endToEnd for raw headers (a flat [name, value, ...] list, names as the instance wrote them). */
+export function endToEndRaw(raw: readonly string[]): string[] {
+  const pairs: [string, string][] = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) pairs.push([raw[i] as string, raw[i + 1] as string]);
+  const named = connectionOptions(pairs.filter(([name]) => name.toLowerCase() === 'connection').map(([, value]) => value));
+  const out: string[] = [];
+  for (const [name, value] of pairs) {
+    const lower = name.toLowerCase();
+    if (!HOP_BY_HOP.has(lower) && !named.has(lower)) out.push(name, value);
+  }
+  return out;
+}
+
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 /** A Forwarded parameter value (RFC 7239): a token as it is, anything else quoted; IPv6 in brackets. */

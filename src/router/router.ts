@@ -1,8 +1,9 @@
 // The router: one HTTP/1.1 address in front of the ready instances of a process type. It forwards
 // each request to an instance in the rotation, retries what can be saved when one fails, tunnels
 // upgrades, and answers 503 when no instance became ready in time.
-import { Agent, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { Pool } from 'undici';
 import { UsageError } from '../errors.js';
 import { findPortHolder } from '../port-holder.js';
 import { systemClock, type Clock } from '../supervisor/clock.js';
@@ -57,7 +58,10 @@ export class Router {
   private readonly clock: Clock;
   private readonly server: Server;
   private readonly rotationTable: Rotation;
-  private readonly agents = new Map<string, Agent>();
+  /** Per instance, its port and a pool of keep-alive connections to it. */
+  private readonly pools = new Map<string, { port: number; pool: Pool }>();
+  /** undici, loaded by listen(): only a ps-run that routes pays for loading it. */
+  private makePool: ((port: number) => Pool) | undefined;
   private readonly tunnels = new Set<Duplex>();
   private closed = false;
 
@@ -71,10 +75,7 @@ export class Router {
       balance: options.balance ?? 'least-connections',
       clock: this.clock,
       probe: options.probe ?? tcpAccepts,
-      onLeave: (member) => {
-        this.agents.get(member.name)?.destroy();
-        this.agents.delete(member.name);
-      },
+      onLeave: (member) => this.dropPool(member.name),
     });
     // No request timeout: a long upload or stream is the application's business, not the router's.
     this.server = createServer({ requestTimeout: 0 }, (req, res) => void this.handle(req, res));
@@ -88,7 +89,10 @@ export class Router {
     return `http://${this.host.includes(':') ? `[${this.host}]` : this.host}:${port}`;
   }
 
-  listen(): Promise<void> {
+  async listen(): Promise<void> {
+    const { Pool } = await import('undici');
+    // No limit on connections per instance (as many as requests in flight), kept alive between requests.
+    this.makePool = (port) => new Pool(`http://${INSTANCE_HOST}:${port}`, { connections: null, pipelining: 1 });
     return new Promise((resolve, reject) => {
       const onError = (error: NodeJS.ErrnoException): void => reject(listenError(error, this.host, this.port));
       this.server.once('error', onError);
@@ -102,7 +106,7 @@ export class Router {
   /** The instance is ready: it joins the rotation (again, if it was drained or down). */
   admit(name: string, port: number): void {
     this.rotationTable.admit(name, port);
-    if (!this.agents.has(name)) this.agents.set(name, new Agent({ keepAlive: true, scheduling: 'lifo' }));
+    if (this.pools.get(name)?.port !== port) this.dropPool(name);
   }
 
   /** The instance is gone (exited or stopped): out at once, its pooled connections closed. */
@@ -126,6 +130,7 @@ export class Router {
     this.server.closeAllConnections();
     for (const tunnel of this.tunnels) tunnel.destroy();
     this.rotationTable.close();
+    for (const name of [...this.pools.keys()]) this.dropPool(name);
     return closed;
   }
 
@@ -145,11 +150,13 @@ export class Router {
       );
     }
     const headers = requestHeaders(req.headers, { address: req.socket.remoteAddress, proto: 'http', upgrade: false });
+    // node:http has answered `Expect: 100-continue` already (100 Continue); the instance gets the body as it comes.
+    delete headers.expect;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const member = await this.nextMember(started);
       if (!member) return this.answer(res, 503, `no ${this.type} instance is ready\n`);
       instance = member.name;
-      const outcome = await this.attempt(member, (target) => forwardOnce(target, req, res, headers));
+      const outcome = await this.attempt(member, (pool) => forwardOnce(pool, req, res, headers));
       if (outcome.kind === 'answered' || outcome.kind === 'aborted') return;
       if (outcome.kind === 'failed' && !outcome.retryable) return this.answer(res, 502, `${member.name} failed before answering\n`);
     }
@@ -207,14 +214,31 @@ export class Router {
     return this.rotationTable.waitForReady(started + this.waitMs - this.clock.now());
   }
 
-  private async attempt(
-    member: Member,
-    send: (target: { host: string; port: number; agent: Agent }) => Promise<Outcome>,
-  ): Promise<Outcome> {
-    const agent = this.agents.get(member.name) ?? new Agent({ keepAlive: true });
+  /** The instance's connection pool, made on first use. */
+  private poolFor(member: Member): Pool {
+    let entry = this.pools.get(member.name);
+    if (entry === undefined || entry.port !== member.port) {
+      if (this.makePool === undefined) throw new Error('Router.listen() must be called before requests are forwarded');
+      this.dropPool(member.name);
+      entry = { port: member.port, pool: this.makePool(member.port) };
+      this.pools.set(member.name, entry);
+    }
+    return entry.pool;
+  }
+
+  /** Closes the instance's pooled connections (it left the rotation, or moved to another port). */
+  private dropPool(name: string): void {
+    const entry = this.pools.get(name);
+    if (entry === undefined) return;
+    this.pools.delete(name);
+    entry.pool.destroy().catch(() => {});
+  }
+
+  private async attempt(member: Member, send: (pool: Pool) => Promise<Outcome>): Promise<Outcome> {
+    const pool = this.poolFor(member);
     this.rotationTable.begin(member);
     try {
-      const outcome = await send({ host: INSTANCE_HOST, port: member.port, agent });
+      const outcome = await send(pool);
       if (outcome.kind === 'refused' || outcome.kind === 'failed') this.rotationTable.markDown(member);
       return outcome;
     } finally {

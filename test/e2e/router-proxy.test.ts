@@ -1,4 +1,5 @@
 // The router against real HTTP servers (child processes) on 127.0.0.1, ports 28000-28199.
+import { request } from 'node:http';
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -94,6 +95,35 @@ describe('router', () => {
     // The instance named x-hop in its Connection header: it must not reach the client.
     expect(reply.headers['x-hop']).toBeUndefined();
     expect(reply.headers['content-type']).toBe('application/json');
+  });
+
+  it('passes Expect: 100-continue, a chunked upload and a HEAD as a client sends them', async () => {
+    const backend = await startBackend('web.1', port());
+    const router = makeRouter();
+    await router.listen();
+    router.admit('web.1', backend.port);
+    const send = (headers: Record<string, string>, write: (req: ReturnType<typeof request>) => void): Promise<string> =>
+      new Promise((resolve, reject) => {
+        const req = request(`${router.url}/upload`, { method: 'POST', headers }, (res) => {
+          let body = '';
+          res.on('data', (d: Buffer) => (body += d.toString()));
+          res.on('end', () => resolve(`${res.statusCode} ${body}`));
+        });
+        req.on('error', reject);
+        write(req);
+      });
+    // The body is sent only once the router has answered 100 Continue.
+    const continued = await send({ expect: '100-continue', 'content-length': '5' }, (req) => req.once('continue', () => req.end('hello')));
+    expect(continued).toBe('200 {"id":"web.1","bytes":5}');
+    const chunked = await send({}, (req) => {
+      req.write(Buffer.alloc(70_000, 'a'));
+      req.end(Buffer.alloc(30_000, 'b'));
+    });
+    expect(chunked).toBe('200 {"id":"web.1","bytes":100000}');
+    const head = await fetchText(`${router.url}/stream?mib=1`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.body).toBe('');
+    expect(head.headers['content-type']).toBe('application/octet-stream');
   });
 
   it('answers 503 naming the type when no instance is ready within waitMs', async () => {

@@ -1,6 +1,6 @@
 // Headers across the proxy: hop-by-hop removal (RFC 9110 7.6.1) and the forwarding chain. Pure.
 import { describe, expect, it } from 'vitest';
-import { endToEnd, requestHeaders } from '../../src/router/headers.js';
+import { endToEnd, endToEndRaw, requestHeaders } from '../../src/router/headers.js';
 
 const client = { address: '127.0.0.1', proto: 'http', upgrade: false };
 
@@ -31,6 +31,24 @@ describe('endToEnd', () => {
 
   it('keeps repeated values as arrays', () => {
     expect(endToEnd({ 'set-cookie': ['a=1', 'b=2'] })).toEqual({ 'set-cookie': ['a=1', 'b=2'] });
+  });
+});
+
+describe('endToEndRaw (an instance response head, names as written)', () => {
+  it('drops hop-by-hop headers and what Connection names, whatever their case, and keeps the rest in order', () => {
+    const raw = ['Content-Type', 'text/plain', 'Connection', 'keep-alive, X-Trace', 'Keep-Alive', 'timeout=5', 'x-trace', '1'];
+    expect(endToEndRaw([...raw, 'Transfer-Encoding', 'chunked', 'Set-Cookie', 'a=1', 'Set-Cookie', 'b=2'])).toEqual([
+      'Content-Type',
+      'text/plain',
+      'Set-Cookie',
+      'a=1',
+      'Set-Cookie',
+      'b=2',
+    ]);
+  });
+
+  it('reads every Connection header, not only the first', () => {
+    expect(endToEndRaw(['connection', 'x-a', 'Connection', 'x-b', 'x-a', '1', 'x-b', '2', 'x-c', '3'])).toEqual(['x-c', '3']);
   });
 });
 
