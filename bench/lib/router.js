@@ -200,6 +200,9 @@ export async function routerThroughput({ port, seconds, connections = 50 }) {
   const measure = async (key, start, target) => {
     const proc = start ? await start() : undefined;
     try {
+      // One second of the same load first, not counted, for every proxy alike: the Node ones are
+      // measured once their JIT has compiled the request path, as they run after the first second.
+      await wrk(target, 1, connections);
       const r = await wrk(target, seconds, connections);
       if (r.non2xx + r.errors > 0) process.stderr.write(`  router: ${key} had ${r.non2xx} non-2xx and ${r.errors} socket errors\n`);
       result[key] = r.rps;
@@ -234,6 +237,11 @@ export async function routerLatency({ port, rate, seconds }) {
   const mark = marker();
   const psRun = await startPsRunRouter({ routerPort: port + 10, basePort: port, count: 3, mark });
   try {
+    // A fresh ps-run's first second at this rate is a cold start (its code not yet compiled by the JIT,
+    // no pooled connection to any instance): measured on its own, then the steady state.
+    const WARM_UP_SECONDS = 2;
+    const coldRouted = await rateLoad({ port: port + 10, rate, seconds: WARM_UP_SECONDS });
+    const coldDirect = await rateLoad({ port, rate, seconds: WARM_UP_SECONDS });
     const direct = await rateLoad({ port, rate, seconds });
     const routed = await rateLoad({ port: port + 10, rate, seconds });
     // The same at a low rate, to show how much of the figure is queueing on a busy machine.
@@ -245,9 +253,12 @@ export async function routerLatency({ port, rate, seconds }) {
       routerP99: routed.p99,
       addedP99: routed.p99 - direct.p99,
       addedP99Low: routedLow.p99 - directLow.p99,
+      coldRouterP99: coldRouted.p99,
+      coldRouterMax: coldRouted.max,
+      coldDirectP99: coldDirect.p99,
       routerP50: routed.p50,
       directP50: direct.p50,
-      failed: direct.failed + routed.failed + directLow.failed + routedLow.failed,
+      failed: direct.failed + routed.failed + directLow.failed + routedLow.failed + coldRouted.failed + coldDirect.failed,
     };
   } finally {
     await stop(psRun);
