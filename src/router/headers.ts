@@ -35,13 +35,16 @@ export function endToEnd(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
 
 /** endToEnd for raw headers (a flat [name, value, ...] list, names as the instance wrote them). */
 export function endToEndRaw(raw: readonly string[]): string[] {
-  const pairs: [string, string][] = [];
-  for (let i = 0; i + 1 < raw.length; i += 2) pairs.push([raw[i] as string, raw[i + 1] as string]);
-  const named = connectionOptions(pairs.filter(([name]) => name.toLowerCase() === 'connection').map(([, value]) => value));
+  // Per response, so plain loops: the names a Connection header lists first, then one pass to keep.
+  let connection: string[] | undefined;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    if ((raw[i] as string).toLowerCase() === 'connection') (connection ??= []).push(raw[i + 1] as string);
+  }
+  const named = connection && connectionOptions(connection);
   const out: string[] = [];
-  for (const [name, value] of pairs) {
-    const lower = name.toLowerCase();
-    if (!HOP_BY_HOP.has(lower) && !named.has(lower)) out.push(name, value);
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const lower = (raw[i] as string).toLowerCase();
+    if (!HOP_BY_HOP.has(lower) && !named?.has(lower)) out.push(raw[i] as string, raw[i + 1] as string);
   }
   return out;
 }

@@ -69,7 +69,8 @@ export class Rotation {
 
   /** The next instance for a request, by the balance policy; undefined when none is in. */
   pick(): Member | undefined {
-    const ready = [...this.members.values()].filter((m) => m.state === 'in');
+    const ready: Member[] = [];
+    for (const member of this.members.values()) if (member.state === 'in') ready.push(member);
     const choice = chooseInstance(ready, this.options.balance, this.cursor);
     if (!choice) return undefined;
     this.cursor = choice.cursor;

@@ -153,7 +153,8 @@ export class Router {
     // node:http has answered `Expect: 100-continue` already (100 Continue); the instance gets the body as it comes.
     delete headers.expect;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const member = await this.nextMember(started);
+      // The usual case, an instance in the rotation now, without waiting on a promise.
+      const member = (this.closed ? undefined : this.rotationTable.pick()) ?? (await this.nextMember(started));
       if (!member) return this.answer(res, 503, `no ${this.type} instance is ready\n`);
       instance = member.name;
       const outcome = await this.attempt(member, (pool) => forwardOnce(pool, req, res, headers));
