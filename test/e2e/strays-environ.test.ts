@@ -2,7 +2,7 @@
 // that buffer (a very large environment) must still be found, and a process without it must not be.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
-import { findBySession } from '../../src/supervisor/strays.js';
+import { StraySearch, findBySession, procTable } from '../../src/supervisor/strays.js';
 import { SESSION_VARIABLE } from '../../src/supervisor/watchdog.js';
 import { waitUntil } from './helpers.js';
 
@@ -37,5 +37,28 @@ describe.skipIf(process.platform !== 'linux')('findBySession', () => {
     );
     expect(found).not.toContain(other.pid);
     expect(findBySession(`${session}-other`)).toEqual([other.pid]);
+  });
+
+  it('after learning /proc, a search reads only processes that are new (and finds one of the run among them)', () => {
+    const session = `strays-learn-${process.pid}-${Date.now()}`;
+    let reads = 0;
+    let listed: number[] = [];
+    const search = new StraySearch(session, new Set([process.pid]), {
+      ...procTable,
+      pids: () => (listed = procTable.pids()),
+      environ: (pid) => (reads++, procTable.environ(pid)),
+    });
+    const before = new Set(procTable.pids());
+    while (!search.learn(256));
+    const marked = sleeper({ PATH: process.env.PATH, [SESSION_VARIABLE]: session });
+    reads = 0;
+    const found = search.find();
+    // The processes the search listed that were not there before it learnt.
+    const fresh = listed.filter((pid) => !before.has(pid));
+    expect(found).toEqual([marked.pid]);
+    // Everything seen while learning is skipped: at most the processes that appeared since are read.
+    expect(reads).toBeGreaterThan(0);
+    expect(reads).toBeLessThanOrEqual(fresh.length);
+    expect(before.size).toBeGreaterThan(fresh.length);
   });
 });
