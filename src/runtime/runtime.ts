@@ -20,7 +20,7 @@ import type { SupervisorEvent } from '../supervisor/events.js';
 import type { Instance } from '../supervisor/instance.js';
 import type { Backoff, RestartPolicy } from '../supervisor/policy.js';
 import { treeRunnable } from '../supervisor/proc-state.js';
-import { findBySession } from '../supervisor/strays.js';
+import { StraySearch, keepLearning } from '../supervisor/strays.js';
 import { Supervisor } from '../supervisor/supervisor.js';
 import { SESSION_VARIABLE, Watchdog, newSessionId } from '../supervisor/watchdog.js';
 import type { InstanceStatus, Requester, RuntimeControl, RuntimeEvent, RuntimeInfo } from './control.js';
@@ -86,6 +86,8 @@ export class Runtime implements RuntimeControl {
   private readonly startedTypes = new Set<string>();
   private started = false;
   private routing: Routing | undefined;
+  private readonly strays: StraySearch | undefined;
+  private stopLearning = (): void => {};
 
   private constructor(
     private readonly options: RuntimeOptions,
@@ -118,6 +120,9 @@ export class Runtime implements RuntimeControl {
     for (const plan of project.instances) this.writer.widen(plan.name);
     this.tracker = new ReadinessTracker([], options.checks ?? new Map(), { clock: this.clock, settleMs: options.settleMs ?? 1000 });
     const plans = project.instances.map((plan) => this.withSession(plan));
+    // The stray sweep at the end reads only processes it has not seen while the run was up.
+    const strays = watchdog ? new StraySearch(session, new Set([process.pid, watchdog.pid ?? -1])) : undefined;
+    this.strays = strays;
     for (const plan of plans) this.tracker.add(plan);
     this.supervisor = new Supervisor({
       instances: plans,
@@ -131,7 +136,7 @@ export class Runtime implements RuntimeControl {
       signalGroup: options.signalGroup,
       clock: options.clock,
       guard: watchdog,
-      findStrays: watchdog ? () => findBySession(session, new Set([process.pid, watchdog.pid ?? -1])) : undefined,
+      findStrays: strays ? () => strays.find() : undefined,
       output: this.hub,
       endsWhenIdle: () => !this.held(),
     });
@@ -146,6 +151,7 @@ export class Runtime implements RuntimeControl {
       this.emit(event);
     });
     this.done = this.supervisor.done.then(async (status) => {
+      this.stopLearning();
       this.tracker.dispose();
       this.hub.dispose();
       this.watchdog?.close();
@@ -180,6 +186,7 @@ export class Runtime implements RuntimeControl {
       this.writer.system(`${type} waits for ${(this.after.get(type) ?? []).join(', ')} to be ready (--after)`);
     }
     this.supervisor.start((instance) => first.has(instance.plan.type));
+    if (this.strays) this.stopLearning = keepLearning(this.strays, this.clock);
     return this;
   }
 
