@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { restartCommandTime, statusTime } from './lib/control.js';
-import { readyTime, restartTime, stopTime } from './lib/lifecycle.js';
+import { readyTime, restartTime, startCrowd, stopTime } from './lib/lifecycle.js';
 import { overhead, throughputDirect, throughputViaPsRun, throughputViaRelay } from './lib/logs.js';
 import { atLeast, atMost, formatTable, median, spread } from './lib/report.js';
 import { LOW_RATE, prepareRouterBench, routerLatency, routerResilience, routerThroughput } from './lib/router.js';
@@ -291,7 +291,31 @@ async function main() {
       `${ms(m(stubborn, 'totalMs'))} from SIGINT in all`,
       atMost(late, 100, '≤ 100 ms'),
     ]);
-    const left = sum(plain, 'left') + sum(stubborn, 'left');
+    // The same stop with 3,000 other processes on the host: the stray sweep must not read them all then.
+    const crowd = await startCrowd(3000);
+    let crowded;
+    try {
+      crowded = await repeat('stop web=20, 3,000 other processes', async () => ({
+        psRun: await stopTime({ count: 20, stubborn: false, timeoutS: 5, port: PORTS.stop }),
+        bare: await stopTime({ via: 'bare', count: 20, stubborn: false, timeoutS: 5, port: PORTS.stop }),
+      }));
+    } finally {
+      crowd.stop();
+    }
+    const busy = crowded.map((p) => p.psRun);
+    const busyTotal = m(busy, 'totalMs');
+    rows.push([
+      '   Stop web=20 as above, with 3,000 other processes on the host',
+      `${msRange(busy, 'totalMs')}`,
+      `${ms(
+        m(
+          crowded.map((p) => p.bare),
+          'totalMs',
+        ),
+      )} bare Node spawner, same host`,
+      atMost(busyTotal, 100, '≤ 100 ms'),
+    ]);
+    const left = sum(plain, 'left') + sum(stubborn, 'left') + sum(busy, 'left');
     rows.push([`   Processes left running after ps-run exited (all runs)`, String(left), '0', atMost(left, 0, '0')]);
   }
   if (wanted('restart')) {

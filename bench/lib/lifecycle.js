@@ -1,7 +1,8 @@
 // Process lifecycle: ready time beside node-foreman and a bare Node spawner, stop time after SIGINT beside
 // the bare spawner (also with a process that ignores SIGTERM), and how fast a crashed process is back on
-// its port.
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+// its port; and the stop time with thousands of other processes on the host.
+import { spawn } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import {
   allPortsAccept,
@@ -124,4 +125,38 @@ export async function restartTime({ port }) {
     killLeftovers('BENCH_RUN', mark);
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * `count` other processes on the host (`sleep`s in one process group of their own, led by a shell that
+ * waits for them), for the stop time on a busy host. Resolves once they all run; `stop()` SIGKILLs the group.
+ */
+export async function startCrowd(count) {
+  const crowd = spawn('/bin/sh', ['-c', `i=0; while [ $i -lt ${count} ]; do /bin/sleep 1000 & i=$((i+1)); done; wait`], {
+    detached: true,
+    stdio: 'ignore',
+  });
+  const members = () => {
+    let n = 0;
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const stat = readFileSync(`/proc/${entry}/stat`, 'latin1');
+        if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]) === crowd.pid) n++;
+      } catch {
+        // gone
+      }
+    }
+    return n;
+  };
+  await waitUntil(() => members() >= count + 1, { timeoutMs: 120_000, everyMs: 500, what: `${count} other processes` });
+  return {
+    stop() {
+      try {
+        process.kill(-crowd.pid, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    },
+  };
 }
