@@ -142,10 +142,15 @@ export class StraySearch {
     this.counter = now;
   }
 
-  /** True if the process is of this run; a process that is not is remembered (when the counter is known). */
+  /**
+   * True if the process is of this run. One that is not is remembered (when the counter is known), but
+   * only from a whole environment: an empty read is a kernel thread, a zombie or a process in the middle
+   * of an exec (its new environment not yet in place), and one that cannot be read may be gone.
+   */
   private read(pid: number): boolean {
-    const ours = matches(this.table.environ(pid), this.needle);
-    if (!ours && this.counter !== undefined) this.foreign.add(pid);
+    const environ = this.table.environ(pid);
+    const ours = matches(environ, this.needle);
+    if (!ours && environ !== undefined && environ.length > 0 && this.counter !== undefined) this.foreign.add(pid);
     return ours;
   }
 }

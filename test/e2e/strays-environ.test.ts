@@ -43,22 +43,33 @@ describe.skipIf(process.platform !== 'linux')('findBySession', () => {
     const session = `strays-learn-${process.pid}-${Date.now()}`;
     let reads = 0;
     let listed: number[] = [];
+    // Processes whose environment read empty or failed while learning (kernel threads, zombies, a
+    // process in the middle of an exec): those are not remembered, so a search reads them again.
+    const notRemembered = new Set<number>();
+    let learning = true;
     const search = new StraySearch(session, new Set([process.pid]), {
       ...procTable,
       pids: () => (listed = procTable.pids()),
-      environ: (pid) => (reads++, procTable.environ(pid)),
+      environ: (pid) => {
+        reads++;
+        const environ = procTable.environ(pid);
+        if (learning && !environ?.length) notRemembered.add(pid);
+        return environ;
+      },
     });
     const before = new Set(procTable.pids());
     while (!search.learn(256));
+    learning = false;
     const marked = sleeper({ PATH: process.env.PATH, [SESSION_VARIABLE]: session });
     reads = 0;
     const found = search.find();
-    // The processes the search listed that were not there before it learnt.
+    // The processes the search listed that were not there before it learnt, or that it could not remember.
     const fresh = listed.filter((pid) => !before.has(pid));
+    const again = listed.filter((pid) => before.has(pid) && notRemembered.has(pid));
     expect(found).toEqual([marked.pid]);
-    // Everything seen while learning is skipped: at most the processes that appeared since are read.
+    // Everything else seen while learning is skipped.
     expect(reads).toBeGreaterThan(0);
-    expect(reads).toBeLessThanOrEqual(fresh.length);
-    expect(before.size).toBeGreaterThan(fresh.length);
+    expect(reads).toBeLessThanOrEqual(fresh.length + again.length);
+    expect(before.size).toBeGreaterThan(fresh.length + again.length);
   });
 });

@@ -8,15 +8,16 @@ import { FakeClock } from '../support/fake-clock.js';
 const SESSION = 's1';
 
 /** Processes by pid, each with an environment; counts environ reads; the pid counter can be set. */
-function table(initial: Record<number, string>) {
-  const processes = new Map<number, string>(Object.entries(initial).map(([pid, env]) => [Number(pid), env]));
+function table(initial: Record<number, string | undefined>) {
+  const processes = new Map<number, string | undefined>(Object.entries(initial).map(([pid, env]) => [Number(pid), env]));
   const state = { reads: 0, counter: 1000 as number | undefined };
   const proc: ProcessTable = {
     pids: () => [...processes.keys()],
     environ: (pid) => {
       state.reads++;
       const env = processes.get(pid);
-      return env === undefined ? undefined : Buffer.from(`${env}\0`);
+      // '' is an empty read (a process in the middle of an exec); undefined, one that cannot be read.
+      return env === undefined ? undefined : env === '' ? Buffer.alloc(0) : Buffer.from(`${env}\0`);
     },
     lastPid: () => state.counter,
   };
@@ -76,6 +77,17 @@ describe('StraySearch', () => {
     t.state.reads = 0;
     t.processes.set(200, foreign);
     expect(search.find()).toEqual([110]);
+    expect(t.state.reads).toBe(2);
+  });
+
+  it('does not remember a process from an empty or failed read (mid-exec, or unreadable): it is read again', () => {
+    const t = table({ 10: '', 11: undefined, 12: foreign });
+    const search = new StraySearch(SESSION, new Set(), t.proc);
+    expect(search.find()).toEqual([]);
+    // 10 finished its exec with the run's marker in its new environment.
+    t.processes.set(10, ours);
+    t.state.reads = 0;
+    expect(search.find()).toEqual([10]);
     expect(t.state.reads).toBe(2);
   });
 
