@@ -122,6 +122,8 @@ export class Runtime implements RuntimeControl {
     const plans = project.instances.map((plan) => this.withSession(plan));
     // The stray sweep at the end reads only processes it has not seen while the run was up.
     const strays = watchdog ? new StraySearch(session, new Set([process.pid, watchdog.pid ?? -1])) : undefined;
+    // Nothing is started yet (but the watchdog, excluded): whatever runs now is not of this run.
+    strays?.seed();
     this.strays = strays;
     for (const plan of plans) this.tracker.add(plan);
     this.supervisor = new Supervisor({
@@ -427,6 +429,11 @@ export class Runtime implements RuntimeControl {
       this.tracker.dispose();
       this.sink.stop();
       this.supervisor.resume();
+      // Right after the SIGTERMs (the supervisor sends them once this event is out): read whatever the
+      // stray search has not seen yet, while the processes exit, so the sweep after them reads only
+      // what is new. A stop soon after the start would otherwise read every process on the host.
+      const strays = this.strays;
+      if (strays) queueMicrotask(() => strays.learn(Number.POSITIVE_INFINITY));
     } else this.tracker.handle(event);
     this.emit(event);
   }

@@ -76,8 +76,10 @@ const matches = (environ: Buffer | undefined, needle: Buffer): boolean =>
 /**
  * Finds the processes of a run by its session marker. A plain search reads the environment of every
  * process on the host: about 17 µs each here, 50 ms with 3,000 processes, on the path from Ctrl-C to
- * ps-run's exit. So a search also remembers the pids it found not of this run, and `learn()` reads
- * them all once while the run is up, in slices; later searches read only pids they have not seen.
+ * ps-run's exit. So a search remembers the pids that are not of this run: every pid there was before
+ * the run started anything (`seed()`, no read at all), every pid it read and found not of this run,
+ * and those `learn()` reads while the run is up, in slices; later searches read only pids they have
+ * not seen.
  * That holds while no pid can have been reused: Linux hands out pids in increasing order and reuses
  * one only after the counter wraps around. `checkWrap()` (each second, and before each search) sees
  * the counter go back, and then everything learnt is forgotten; where the counter cannot be read,
@@ -96,6 +98,16 @@ export class StraySearch {
     private readonly table: ProcessTable = procTable,
   ) {
     this.needle = Buffer.from(`\0${SESSION_VARIABLE}=${session}\0`);
+  }
+
+  /**
+   * Every process there is now is not of this run: for a run that has started nothing yet (the
+   * watchdog is excluded). Reads no environment, only the list of pids.
+   */
+  seed(): void {
+    this.checkWrap();
+    if (this.counter === undefined) return;
+    for (const pid of this.table.pids()) if (!this.exclude.has(pid)) this.foreign.add(pid);
   }
 
   /** The processes of this run now (a StrayFinder). */
@@ -156,10 +168,10 @@ export class StraySearch {
 }
 
 /**
- * Keeps a search's knowledge fresh while the run is up: a learning pass at once (so that a stop soon
- * after the start is fast too) and then every five seconds, in slices of `slice` reads, each in a
- * task of its own so that no slice holds the output for long; the pid counter checked every second
- * in between. Returns what stops it.
+ * Keeps a search's knowledge fresh while the run is up: the pid counter checked every second, and
+ * every fifth second (the first after one) a learning pass over the processes that appeared since, in
+ * slices of `slice` reads, each in a task of its own so that no slice holds the output for long.
+ * Returns what stops it.
  */
 export function keepLearning(search: StraySearch, clock: Clock, slice = 256): () => void {
   let handle: unknown;
@@ -174,7 +186,7 @@ export function keepLearning(search: StraySearch, clock: Clock, slice = 256): ()
     if (ticks++ % 5 === 0) learnSlice();
     else schedule(tick, 1000);
   };
-  schedule(tick, 0);
+  schedule(tick, 1000);
   return () => {
     stopped = true;
     clock.clearTimeout(handle);

@@ -91,6 +91,29 @@ describe('StraySearch', () => {
     expect(t.state.reads).toBe(2);
   });
 
+  it('seeded before the run starts anything: reads no environment then, and later only what is new', () => {
+    const t = table({ 10: foreign, 11: foreign, 1: ours });
+    const search = new StraySearch(SESSION, new Set([1]), t.proc);
+    search.seed();
+    expect(t.state.reads).toBe(0);
+    t.processes.set(12, ours);
+    expect(search.find()).toEqual([12]);
+    expect(t.state.reads).toBe(1);
+  });
+
+  it('a seed is worth nothing once the counter wraps, nor where it cannot be read', () => {
+    const t = table({ 10: ours });
+    const search = new StraySearch(SESSION, new Set(), t.proc);
+    search.seed();
+    t.state.counter = 3;
+    expect(search.find()).toEqual([10]);
+    const blind = table({ 10: ours });
+    blind.state.counter = undefined;
+    const other = new StraySearch(SESSION, new Set(), blind.proc);
+    other.seed();
+    expect(other.find()).toEqual([10]);
+  });
+
   it('forgets a pid that is gone, so the set does not grow for ever', () => {
     const t = table({ 10: foreign });
     const search = new StraySearch(SESSION, new Set(), t.proc);
@@ -104,7 +127,7 @@ describe('StraySearch', () => {
 });
 
 describe('keepLearning', () => {
-  it('learns at once and then every fifth second, in slices of its own task each, checks the counter every second, and stops', () => {
+  it('learns after a second and then every fifth, in slices of its own task each, checks the counter every second, and stops', () => {
     const initial: Record<number, string> = {};
     for (let pid = 100; pid < 700; pid++) initial[pid] = foreign;
     const t = table(initial);
@@ -123,8 +146,9 @@ describe('keepLearning', () => {
     };
     const search = new StraySearch(SESSION, new Set(), t.proc);
     const stop = keepLearning(search, timed, 256);
+    clock.advance(999);
     expect(t.state.reads).toBe(0);
-    clock.advance(0);
+    clock.advance(1);
     expect(t.state.reads).toBe(600);
     expect(perTask).toEqual([256, 256, 88]);
     t.processes.set(900, foreign);
