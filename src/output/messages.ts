@@ -21,6 +21,8 @@ export function describeEvent(event: SupervisorEvent): string {
       return `stopping all processes (${event.reason})`;
     case 'kill':
       return `sending SIGKILL to ${event.name} (pid ${event.pid})`;
+    case 'left-behind':
+      return `${event.name}'s command ${event.signal !== null ? `was killed by ${event.signal}` : `exited with code ${event.code}`} but left processes running in its group; stopping them (a Procfile command must stay in the foreground: "exec server", not "server &")`;
     case 'strays':
       return `sending ${event.signal} to ${event.pids.length} process${event.pids.length === 1 ? '' : 'es'} that left their process group (pid ${listPids(event.pids)})`;
     case 'ready':

@@ -12,6 +12,8 @@ export type SupervisorEvent =
   | { kind: 'fatal'; name: string; policy: RestartPolicy }
   | { kind: 'stopping'; reason: string }
   | { kind: 'kill'; name: string; pid: number }
+  /** The command (the group's leader) exited by itself while processes it started still ran in its group. */
+  | { kind: 'left-behind'; name: string; code: number | null; signal: NodeJS.Signals | null }
   | { kind: 'strays'; pids: number[]; signal: NodeJS.Signals }
   | { kind: 'ready'; name: string; port: number; check: string; afterMs: number }
   | { kind: 'not-ready'; name: string; check: string; reason: string };

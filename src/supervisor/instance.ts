@@ -29,6 +29,8 @@ export interface InstanceHooks {
   /** The run is over: leader exited and group gone. `intent` says whether ps-run asked for it. */
   ended(instance: Instance, exit: ExitInfo, intent: StopIntent | undefined): void;
   killing(instance: Instance, pid: number): void;
+  /** The leader exited by itself and left processes in its group (`server &`); they are stopped now. */
+  leftBehind(instance: Instance, exit: { code: number | null; signal: NodeJS.Signals | null }): void;
   spawnFailed(instance: Instance, error: Error): void;
 }
 
@@ -243,7 +245,10 @@ export class Instance {
       exit = { code, signal, signalledByUs: this.signalledByUs };
       child.stdin?.destroy();
       // Whatever the leader left in its group is part of a run that is over.
-      if (this.current === 'running' || this.current === 'starting') this.signal('SIGTERM');
+      if (this.current === 'running' || this.current === 'starting') {
+        if (this.pid !== undefined && deps.signalGroup(this.pid, 0)) deps.hooks.leftBehind(this, { code, signal });
+        this.signal('SIGTERM');
+      }
       this.scheduleKill();
       queueMicrotask(() =>
         this.awaitGroupGone(() => {

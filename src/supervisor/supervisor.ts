@@ -197,6 +197,7 @@ export class Supervisor {
         this.emit({ kind: 'spawn', name: instance.name, pid, port: instance.plan.port });
       },
       killing: (instance, pid) => this.emit({ kind: 'kill', name: instance.name, pid }),
+      leftBehind: (instance, exit) => this.emit({ kind: 'left-behind', name: instance.name, ...exit }),
       spawnFailed: (instance, error) => {
         this.emit({ kind: 'spawn-error', name: instance.name, message: spawnErrorMessage(error, this.options.cwd) });
         this.recordFailure(127);

@@ -179,4 +179,19 @@ describe('normal shutdown (SIGINT)', () => {
     expect(pidsWithEnv(MARK, run.mark)).toEqual([]);
     expect(run.stdout).toContain(`system | sending SIGKILL to fam.1 (pid ${leader})`);
   });
+
+  it('a command that backgrounds its server and exits (`server &`) is told apart: one line says what to write instead', async () => {
+    const app = makeApp({ Procfile: 'web: /bin/sleep 1000 & exit 0\nonce: exit 0\nidle: exec /bin/sleep 1000\n' });
+    const run = tracker.start(['start', '-p', '16070', '--no-timestamp'], { cwd: app });
+    await run.waitFor('web.1 exited with code 0');
+    await run.waitFor('once.1 exited with code 0');
+    expect(run.stdout).toContain(
+      `system | web.1's command exited with code 0 but left processes running in its group; stopping them (a Procfile command must stay in the foreground: "exec server", not "server &")`,
+    );
+    // once.1's command exited too, leaving nothing: no such line for it.
+    expect(run.stdout.match(/left processes running/g)).toHaveLength(1);
+    run.signal('SIGINT');
+    expect(await exitWithin(run)).toBe(130);
+    expect(pidsWithEnv(MARK, run.mark)).toEqual([]);
+  });
 });

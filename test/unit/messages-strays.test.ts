@@ -20,3 +20,14 @@ describe('strays message', () => {
     );
   });
 });
+
+describe('left-behind message', () => {
+  it('names the instance, how its command ended, and what to write instead', () => {
+    expect(describeEvent({ kind: 'left-behind', name: 'web.1', code: 0, signal: null })).toBe(
+      `web.1's command exited with code 0 but left processes running in its group; stopping them (a Procfile command must stay in the foreground: "exec server", not "server &")`,
+    );
+    expect(describeEvent({ kind: 'left-behind', name: 'web.2', code: null, signal: 'SIGSEGV' })).toMatch(
+      /^web\.2's command was killed by SIGSEGV but left processes running in its group/,
+    );
+  });
+});
