@@ -429,11 +429,6 @@ export class Runtime implements RuntimeControl {
       this.tracker.dispose();
       this.sink.stop();
       this.supervisor.resume();
-      // Right after the SIGTERMs (the supervisor sends them once this event is out): read whatever the
-      // stray search has not seen yet, while the processes exit, so the sweep after them reads only
-      // what is new. A stop soon after the start would otherwise read every process on the host.
-      const strays = this.strays;
-      if (strays) queueMicrotask(() => strays.learn(Number.POSITIVE_INFINITY));
     } else this.tracker.handle(event);
     this.emit(event);
   }
