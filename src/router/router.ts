@@ -58,8 +58,8 @@ export class Router {
   private readonly clock: Clock;
   private readonly server: Server;
   private readonly rotationTable: Rotation;
-  /** Per instance, its port and a pool of keep-alive connections to it. */
-  private readonly pools = new Map<string, { port: number; pool: Pool }>();
+  /** Per instance, a pool of keep-alive connections to it; dropped when it leaves the rotation (a new port is a new member). */
+  private readonly pools = new Map<string, Pool>();
   /** undici, loaded by listen(): only a ps-run that routes pays for loading it. */
   private makePool: ((port: number) => Pool) | undefined;
   private readonly tunnels = new Set<Duplex>();
@@ -106,7 +106,6 @@ export class Router {
   /** The instance is ready: it joins the rotation (again, if it was drained or down). */
   admit(name: string, port: number): void {
     this.rotationTable.admit(name, port);
-    if (this.pools.get(name)?.port !== port) this.dropPool(name);
   }
 
   /** The instance is gone (exited or stopped): out at once, its pooled connections closed. */
@@ -217,22 +216,21 @@ export class Router {
 
   /** The instance's connection pool, made on first use. */
   private poolFor(member: Member): Pool {
-    let entry = this.pools.get(member.name);
-    if (entry === undefined || entry.port !== member.port) {
+    let pool = this.pools.get(member.name);
+    if (pool === undefined) {
       if (this.makePool === undefined) throw new Error('Router.listen() must be called before requests are forwarded');
-      this.dropPool(member.name);
-      entry = { port: member.port, pool: this.makePool(member.port) };
-      this.pools.set(member.name, entry);
+      pool = this.makePool(member.port);
+      this.pools.set(member.name, pool);
     }
-    return entry.pool;
+    return pool;
   }
 
-  /** Closes the instance's pooled connections (it left the rotation, or moved to another port). */
+  /** Closes the instance's pooled connections (it left the rotation). */
   private dropPool(name: string): void {
-    const entry = this.pools.get(name);
-    if (entry === undefined) return;
+    const pool = this.pools.get(name);
+    if (pool === undefined) return;
     this.pools.delete(name);
-    entry.pool.destroy().catch(() => {});
+    pool.destroy().catch(() => {});
   }
 
   private async attempt(member: Member, send: (pool: Pool) => Promise<Outcome>): Promise<Outcome> {
