@@ -3,11 +3,11 @@
 // terminal's line mode detach and leave the process running; the main log keeps showing it meanwhile.
 // Ports 29700-29799.
 import { afterEach, describe, expect, it } from 'vitest';
-import { exitWithin, fixture, logLines, makeApp, runTracker } from './helpers.js';
-import { client, inTerminal, piped, socketPath, type Piped } from './interactive-support.js';
+import { exitWithin, fixture, logLines, makeApp, psRun, runTracker, type Run } from './helpers.js';
+import { client, inTerminal, socketPath } from './interactive-support.js';
 
 const tracker = runTracker();
-const attached: Piped[] = [];
+const attached: Run[] = [];
 const terminals: { stop(): void }[] = [];
 afterEach(() => {
   for (const a of attached.splice(0)) a.child.kill('SIGKILL');
@@ -39,7 +39,7 @@ describe('attach with a pipe', () => {
   it('shows recent lines and the waiting prompt, then live output without prefixes; input reaches the process; end of input detaches', async () => {
     const { app, socket, run, pid } = await running(29700);
     const before = await dbgStatus(app, socket);
-    const a = piped(['attach', 'dbg', '-s', socket], app);
+    const a = psRun(['attach', 'dbg', '-s', socket], { cwd: app, stdin: 'pipe' });
     attached.push(a);
     // The ring holds whole lines; the prompt, still waiting for its newline, comes right after them.
     await a.waitFor(/\(dbg\) $/);
@@ -66,7 +66,7 @@ describe('attach with a pipe', () => {
 
   it('-n 0 shows no recent lines, only the waiting prompt', async () => {
     const { app, socket, run } = await running(29710);
-    const a = piped(['attach', 'dbg.1', '-n', '0', '-s', socket], app);
+    const a = psRun(['attach', 'dbg.1', '-n', '0', '-s', socket], { cwd: app, stdin: 'pipe' });
     attached.push(a);
     await a.waitFor(/\(dbg\) $/);
     expect(a.stdout).toBe('(dbg) ');
@@ -78,7 +78,7 @@ describe('attach with a pipe', () => {
 
   it('ends with a ps-run: line and status 1 when ps-run stops', async () => {
     const { app, socket, run } = await running(29720);
-    const a = piped(['attach', 'dbg', '-s', socket], app);
+    const a = psRun(['attach', 'dbg', '-s', socket], { cwd: app, stdin: 'pipe' });
     attached.push(a);
     await a.waitFor(/\(dbg\) $/);
     run.signal('SIGINT');

@@ -1,39 +1,9 @@
 // What the interactive e2e tests share: a private control socket per test, client commands of the built
-// CLI run to their end or driven through their stdin, and ps-run itself under a real pseudo-terminal.
-import { spawn, type ChildProcess } from 'node:child_process';
+// CLI run to their end (a client driven through its stdin is helpers.ts's psRun with stdin 'pipe'), and
+// ps-run itself under a real pseudo-terminal.
 import { BIN, waitUntil } from './helpers.js';
 
 export { client, socketPath, type ClientResult as Result } from './helpers.js';
-
-/** A client command whose stdin is a pipe the test writes to; its output is collected as it comes. */
-export interface Piped {
-  child: ChildProcess;
-  readonly stdout: string;
-  readonly stderr: string;
-  exited: Promise<number>;
-  waitFor(pattern: RegExp, what?: string): Promise<void>;
-}
-
-export function piped(args: string[], cwd: string): Piped {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, NO_COLOR: '1' }, stdio: 'pipe' });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const exited = new Promise<number>((resolve) => child.once('close', (code) => resolve(code ?? -1)));
-  return {
-    child,
-    get stdout() {
-      return stdout;
-    },
-    get stderr() {
-      return stderr;
-    },
-    exited,
-    waitFor: (pattern, what = String(pattern)) =>
-      waitUntil(() => pattern.test(stdout), 15_000, `${what} in ${JSON.stringify(stdout)} (stderr ${JSON.stringify(stderr)})`),
-  };
-}
 
 /** The few members of @lydell/node-pty's terminal these tests use. */
 export interface Terminal {
