@@ -2,7 +2,7 @@
 // and says how much was lost. Fake timers; a Writable whose reader the test controls.
 import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { exitWhenFlushed } from '../../src/cli/main.js';
+import { exitWhenFlushed } from '../../src/cli/exit.js';
 import { Sink, takeDropped } from '../../src/output/sink.js';
 
 /** A stream that holds every write until `take()` lets the reader have one. */
