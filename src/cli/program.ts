@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { oneLine } from '../errors.js';
-import { registerQuit, registerRestart, registerScale, registerStop } from './actions.js';
+import { registerQuit, registerRestart, registerScale, registerStatus, registerStop } from './actions.js';
 import { registerAttach } from './attach.js';
 import { registerCheck } from './check.js';
 import { registerLogs } from './logs.js';
@@ -11,7 +11,6 @@ import type { CommandResult } from './result.js';
 import { registerRun } from './run.js';
 import { registerSmoke } from './smoke.js';
 import { registerStart } from './start.js';
-import { registerStatus } from './status.js';
 
 /** The version in package.json, found from dist/cli/ (modules) or dist/ (the bundled CLI). */
 export function packageVersion(): string {
