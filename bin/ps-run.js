@@ -1,8 +1,6 @@
 #!/usr/bin/env node
-// Launcher: the whole CLI is dist/ps-run.cjs, one bundled CommonJS file (bin/package.json makes this
-// file CommonJS too), so start-up loads one module without the ESM loader. This file only hands it argv.
+// Launcher: the CLI is bundled CommonJS (bin/package.json makes this file CommonJS too), so start-up
+// loads no ESM loader. The control commands run from the small quick bundle when their arguments are
+// plain; everything else loads the whole CLI, dist/ps-run.cjs. See src/cli/quick.ts.
 'use strict';
-// The exit waits (briefly) for stdout to drain: see exitWhenFlushed.
-const { main, exitWhenFlushed } = require('../dist/ps-run.cjs');
-
-main(process.argv).then((code) => exitWhenFlushed(code));
+require('../dist/ps-run-quick.cjs').launch(process.argv, () => require('../dist/ps-run.cjs'));

@@ -14,6 +14,7 @@ import {
   portAccepts,
   readTimeNs,
   socketIn,
+  startNode,
   startPsRun,
   waitUntil,
 } from './system.js';
@@ -52,19 +53,29 @@ async function withRunningPsRun({ name, count, port }, use) {
   }
 }
 
+/** `node -e 0` from launch to exit: Node's own start-up, the floor under every command. */
+async function nodeStartMs() {
+  const started = nowNs();
+  const { code, atNs } = await startNode('-e', ['0'], { cwd: process.cwd() }).exited;
+  if (code !== 0) throw new Error(`node -e 0 exited with ${code}`);
+  return msBetween(started, atNs);
+}
+
 /**
- * `ps-run status` and `ps-run --version` from launch to exit, `pairs` times each, taken in turns
- * against a running ps-run with web=2; the median of each.
+ * `ps-run status`, `ps-run --version` (the whole CLI loaded) and `node -e 0` from launch to exit,
+ * `pairs` times each, taken in turns against a running ps-run with web=2; the median of each.
  */
 export function statusTime({ port, pairs = 10 }) {
   return withRunningPsRun({ name: 'status', count: 2, port }, async ({ dir, socket }) => {
     const status = [];
     const version = [];
+    const node = [];
     for (let i = 0; i < pairs; i++) {
+      node.push(await nodeStartMs());
       version.push(await timedCli(['--version'], dir));
       status.push(await timedCli(['status', '-s', socket], dir));
     }
-    return { statusMs: median(status), versionMs: median(version) };
+    return { statusMs: median(status), versionMs: median(version), nodeMs: median(node) };
   });
 }
 

@@ -302,7 +302,10 @@ describe('client errors: one ps-run: line, exit 1', () => {
   it('with no ps-run running', async () => {
     const app = makeApp({ Procfile: WEB_WORKER });
     const socket = socketPath();
-    for (const args of [['status'], ['restart'], ['stop', 'web'], ['scale', 'web=2'], ['logs'], ['quit'], ['attach', 'web.1']]) {
+    // `-fProcfile` (option and value in one word) is left to the full CLI by the quick path: both
+    // paths must give the same line.
+    const commands = [['status'], ['restart'], ['stop', 'web'], ['scale', 'web=2'], ['logs'], ['quit'], ['attach', 'web.1']];
+    for (const args of [...commands, ['status', '-fProcfile'], ['restart', 'web', '-fProcfile'], ['quit', '-fProcfile']]) {
       const result = await client([...args, '-s', socket], app);
       expect(result, args.join(' ')).toEqual({
         code: 1,

@@ -63,11 +63,11 @@ describe('--tty through the CLI', () => {
   });
 
   it('without the optional package installed, --tty is one ps-run: line and nothing starts; without --tty all runs', async () => {
-    // An install of the built CLI without optional dependencies: its bundle, and dotenv (its one external).
+    // An install of the built CLI without optional dependencies: its bundles, and dotenv (its one external).
     const install = mkdtempSync(path.join(tmpdir(), 'ps-run-nopty-'));
     cpSync(path.join(ROOT, 'bin'), path.join(install, 'bin'), { recursive: true });
     mkdirSync(path.join(install, 'dist'));
-    cpSync(path.join(ROOT, 'dist/ps-run.cjs'), path.join(install, 'dist/ps-run.cjs'));
+    for (const bundle of ['ps-run.cjs', 'ps-run-quick.cjs']) cpSync(path.join(ROOT, 'dist', bundle), path.join(install, 'dist', bundle));
     mkdirSync(path.join(install, 'node_modules'));
     symlinkSync(path.join(ROOT, 'node_modules/dotenv'), path.join(install, 'node_modules/dotenv'));
     const bin = path.join(install, 'bin/ps-run.js');

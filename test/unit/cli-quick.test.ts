@@ -1,0 +1,45 @@
+// The quick path's parser: which argv it takes (plain control commands) and which it leaves to the
+// full CLI (help, other commands, unknown options, missing values), so that commander still gives
+// every usage message.
+import { describe, expect, it } from 'vitest';
+import { parseQuick } from '../../src/cli/quick.js';
+
+const argv = (...args: string[]): string[] => ['node', 'ps-run', ...args];
+
+describe('parseQuick', () => {
+  it.each([
+    [['status'], { command: 'status', args: [], flags: {} }],
+    [['status', '--json', '-s', '/tmp/a.sock'], { command: 'status', args: [], flags: { json: true, socket: '/tmp/a.sock' } }],
+    [['restart'], { command: 'restart', args: [], flags: {} }],
+    [['restart', 'web.1', 'w*', '-f', 'Procfile.dev'], { command: 'restart', args: ['web.1', 'w*'], flags: { procfile: 'Procfile.dev' } }],
+    [['stop', '--socket=/tmp/b.sock', 'worker'], { command: 'stop', args: ['worker'], flags: { socket: '/tmp/b.sock' } }],
+    [['scale', 'web=3', 'worker=0', '--procfile', 'P'], { command: 'scale', args: ['web=3', 'worker=0'], flags: { procfile: 'P' } }],
+    [['quit', '-s', 'x.sock', '-s', 'y.sock'], { command: 'quit', args: [], flags: { socket: 'y.sock' } }],
+  ])('takes %j', (args, call) => {
+    expect(parseQuick(argv(...args))).toEqual(call);
+  });
+
+  it.each([
+    [[]],
+    [['start']],
+    [['logs', '-f']],
+    [['--version']],
+    [['restart', '--help']],
+    [['status', '-h']],
+    [['stop']],
+    [['scale']],
+    [['status', 'web']],
+    [['quit', 'now']],
+    [['restart', '--json']],
+    [['status', '--json=1']],
+    [['restart', '-s']],
+    [['restart', '-s', '--json']],
+    [['restart', '--socket=']],
+    [['restart', '-fProcfile']],
+    [['restart', '--', 'web']],
+    [['restart', '--no-color']],
+    [['constructor']],
+  ])('leaves %j to the full CLI', (args) => {
+    expect(parseQuick(argv(...args))).toBeUndefined();
+  });
+});
