@@ -121,7 +121,7 @@ async function routerRows() {
   rows.push([
     `   Added p99 latency at ${rate} req/s (half the router's top rate), after 2 s at that rate`,
     `${added.toFixed(2)} ms`,
-    `p99 ${m(lat, 'routerP99').toFixed(2)} ms through the router, ${m(lat, 'directP99').toFixed(2)} ms direct`,
+    `p99 ${m(lat, 'routerP99').toFixed(2)} ms through the router, ${m(lat, 'directP99').toFixed(2)} ms direct; nginx in front of the same instances at the same rate adds ${m(lat, 'nginxAddedP99').toFixed(2)} ms (p99 ${m(lat, 'nginxP99').toFixed(2)} ms)`,
     atMost(added, 2, '≤ 2 ms'),
   ]);
   rows.push([

@@ -247,18 +247,30 @@ export async function routerLatency({ port, rate, seconds }) {
     // The same at a low rate, to show how much of the figure is queueing on a busy machine.
     const directLow = await rateLoad({ port, rate: LOW_RATE, seconds });
     const routedLow = await rateLoad({ port: port + 10, rate: LOW_RATE, seconds });
+    // nginx in front of the same three instances at the same rate, warmed up the same way: what a
+    // proxy in C adds on this machine at this moment.
+    const nginx = await startNginx(port + 11, [port, port + 1, port + 2], mark);
+    let viaNginx;
+    try {
+      await rateLoad({ port: port + 11, rate, seconds: WARM_UP_SECONDS });
+      viaNginx = await rateLoad({ port: port + 11, rate, seconds });
+    } finally {
+      await stop(nginx);
+    }
     return {
       rate,
       directP99: direct.p99,
       routerP99: routed.p99,
       addedP99: routed.p99 - direct.p99,
       addedP99Low: routedLow.p99 - directLow.p99,
+      nginxP99: viaNginx.p99,
+      nginxAddedP99: viaNginx.p99 - direct.p99,
       coldRouterP99: coldRouted.p99,
       coldRouterMax: coldRouted.max,
       coldDirectP99: coldDirect.p99,
       routerP50: routed.p50,
       directP50: direct.p50,
-      failed: direct.failed + routed.failed + directLow.failed + routedLow.failed + coldRouted.failed + coldDirect.failed,
+      failed: direct.failed + routed.failed + directLow.failed + routedLow.failed + coldRouted.failed + coldDirect.failed + viaNginx.failed,
     };
   } finally {
     await stop(psRun);
