@@ -47,7 +47,7 @@ const ROUTER_PORTS = { throughput: 13000, latency: 13200, roll3: 13300, roll1: 1
 function prepare() {
   mkdirSync(WORK, { recursive: true });
   execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
-  for (const name of ['spew', 'server']) {
+  for (const name of ['spew', 'server', 'rate-load']) {
     execFileSync('cc', ['-O2', '-Wall', '-o', path.join(WORK, name), path.join(ROOT, 'bench/workloads', `${name}.c`)], {
       stdio: 'inherit',
     });

@@ -232,6 +232,18 @@ export async function routerThroughput({ port, seconds, connections = 50 }) {
   return result;
 }
 
+const RATE_LOAD = path.join(WORK, 'rate-load');
+
+/**
+ * The C loader (bench/workloads/rate-load.c): GET at a fixed rate over 32 keep-alive connections, each
+ * latency from the moment the request was due. For the latency rows: a loader in Node took about as
+ * much CPU as the router itself, and on two cores that was most of the tail it measured.
+ */
+async function fixedRate({ port, rate, seconds, connections = 32 }) {
+  const { stdout } = await run(RATE_LOAD, [String(port), String(rate), String(seconds), String(connections)]);
+  return JSON.parse(stdout);
+}
+
 /** p99 latency at `rate` requests/s straight to one instance and through `ps-run start --router`, over `seconds`. */
 export async function routerLatency({ port, rate, seconds }) {
   const mark = marker();
@@ -240,20 +252,20 @@ export async function routerLatency({ port, rate, seconds }) {
     // A fresh ps-run's first second at this rate is a cold start (its code not yet compiled by the JIT,
     // no pooled connection to any instance): measured on its own, then the steady state.
     const WARM_UP_SECONDS = 2;
-    const coldRouted = await rateLoad({ port: port + 10, rate, seconds: WARM_UP_SECONDS });
-    const coldDirect = await rateLoad({ port, rate, seconds: WARM_UP_SECONDS });
-    const direct = await rateLoad({ port, rate, seconds });
-    const routed = await rateLoad({ port: port + 10, rate, seconds });
+    const coldRouted = await fixedRate({ port: port + 10, rate, seconds: WARM_UP_SECONDS });
+    const coldDirect = await fixedRate({ port, rate, seconds: WARM_UP_SECONDS });
+    const direct = await fixedRate({ port, rate, seconds });
+    const routed = await fixedRate({ port: port + 10, rate, seconds });
     // The same at a low rate, to show how much of the figure is queueing on a busy machine.
-    const directLow = await rateLoad({ port, rate: LOW_RATE, seconds });
-    const routedLow = await rateLoad({ port: port + 10, rate: LOW_RATE, seconds });
+    const directLow = await fixedRate({ port, rate: LOW_RATE, seconds });
+    const routedLow = await fixedRate({ port: port + 10, rate: LOW_RATE, seconds });
     // nginx in front of the same three instances at the same rate, warmed up the same way: what a
     // proxy in C adds on this machine at this moment.
     const nginx = await startNginx(port + 11, [port, port + 1, port + 2], mark);
     let viaNginx;
     try {
-      await rateLoad({ port: port + 11, rate, seconds: WARM_UP_SECONDS });
-      viaNginx = await rateLoad({ port: port + 11, rate, seconds });
+      await fixedRate({ port: port + 11, rate, seconds: WARM_UP_SECONDS });
+      viaNginx = await fixedRate({ port: port + 11, rate, seconds });
     } finally {
       await stop(nginx);
     }
@@ -271,6 +283,12 @@ export async function routerLatency({ port, rate, seconds }) {
       routerP50: routed.p50,
       directP50: direct.p50,
       failed: direct.failed + routed.failed + directLow.failed + routedLow.failed + coldRouted.failed + coldDirect.failed + viaNginx.failed,
+      // Which load failed, and how, when one did.
+      failures: Object.fromEntries(
+        Object.entries({ direct, routed, directLow, routedLow, coldRouted, coldDirect, viaNginx })
+          .filter(([, r]) => r.failed > 0)
+          .map(([name, r]) => [name, r.failures]),
+      ),
     };
   } finally {
     await stop(psRun);
