@@ -1,6 +1,7 @@
-// A rate-limited HTTP/1.1 loader (wrk2 is not in Debian): GET requests at a fixed rate over a fixed set
-// of keep-alive connections. Each request's latency runs from the moment it was due, not from when a
-// connection was free, so a stall counts in full (no coordinated omission).
+// A rate-limited HTTP/1.1 loader in Node: GET requests at a fixed rate over a fixed set of keep-alive
+// connections, every failure counted by its reason. The bench uses it at 300 GET/s through rolling
+// restarts and kills, where its reasons matter and its CPU does not; the latency rows use the C loader
+// (bench/workloads/rate-load.c), which leaves the machine's two cores to the proxy being measured.
 import { connect } from 'node:net';
 
 const percentile = (sorted, p) => (sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]);
