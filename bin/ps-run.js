@@ -1,6 +1,13 @@
 #!/usr/bin/env node
 // Launcher: the CLI is bundled CommonJS (bin/package.json makes this file CommonJS too), so start-up
-// loads no ESM loader. The control commands run from the small quick bundle when their arguments are
-// plain; everything else loads the whole CLI, dist/ps-run.cjs. See src/cli/quick.ts.
+// loads no ESM loader. The control commands go to the small quick bundle, which runs them itself when
+// their arguments are plain (see src/cli/quick.ts; test/unit/cli-quick.test.ts keeps this list equal to
+// the commands it knows); everything else loads only the whole CLI, dist/ps-run.cjs.
 'use strict';
-require('../dist/ps-run-quick.cjs').launch(process.argv, () => require('../dist/ps-run.cjs'));
+const full = () => require('../dist/ps-run.cjs');
+if (['status', 'restart', 'stop', 'scale', 'quit'].includes(process.argv[2])) {
+  require('../dist/ps-run-quick.cjs').launch(process.argv, full);
+} else {
+  const { main, exitWhenFlushed } = full();
+  main(process.argv).then((code) => exitWhenFlushed(code));
+}

@@ -11,7 +11,7 @@ export interface QuickCall {
   flags: ClientFlags;
 }
 
-/** How many positional arguments each command takes at least, and whether it takes any at all. */
+/** How many positional arguments each command takes, at least and at most. */
 const POSITIONALS: Record<ClientCommandName, { min: number; max: number }> = {
   status: { min: 0, max: 0 },
   restart: { min: 0, max: Infinity },
@@ -19,6 +19,9 @@ const POSITIONALS: Record<ClientCommandName, { min: number; max: number }> = {
   scale: { min: 1, max: Infinity },
   quit: { min: 0, max: 0 },
 };
+
+/** The commands the quick path knows (bin/ps-run.js sends only these to it). */
+export const QUICK_COMMANDS = Object.keys(POSITIONALS);
 
 const VALUE_OPTIONS: Record<string, 'procfile' | 'socket'> = {
   '-f': 'procfile',

@@ -1,8 +1,9 @@
 // The quick path's parser: which argv it takes (plain control commands) and which it leaves to the
 // full CLI (help, other commands, unknown options, missing values), so that commander still gives
 // every usage message.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseQuick } from '../../src/cli/quick.js';
+import { parseQuick, QUICK_COMMANDS } from '../../src/cli/quick.js';
 
 const argv = (...args: string[]): string[] => ['node', 'ps-run', ...args];
 
@@ -41,5 +42,14 @@ describe('parseQuick', () => {
     [['constructor']],
   ])('leaves %j to the full CLI', (args) => {
     expect(parseQuick(argv(...args))).toBeUndefined();
+  });
+});
+
+describe('the launcher', () => {
+  it("sends exactly the quick path's commands to it", () => {
+    const bin = readFileSync(new URL('../../bin/ps-run.js', import.meta.url), 'utf8');
+    const list = /if \((\[[^\]]*\])\.includes\(process\.argv\[2\]\)\)/.exec(bin)?.[1];
+    expect(list, 'the command list in bin/ps-run.js').toBeDefined();
+    expect(JSON.parse(list!.replaceAll("'", '"'))).toEqual(QUICK_COMMANDS);
   });
 });
