@@ -1,5 +1,5 @@
 // What `ps-run status|restart|stop|scale|quit` do, without commander: one request to the running
-// ps-run and the text to print. The commander program (actions.ts, status.ts) and the quick path
+// ps-run and the text to print. The commander program (actions.ts) and the quick path
 // (quick.ts) both run these, so the two cannot drift apart.
 import { dial } from '../control/client.js';
 import { statusTable } from '../output/status-table.js';
