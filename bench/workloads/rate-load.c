@@ -21,6 +21,8 @@
 
 #define MAX_CONNS 1024
 #define BUF 8192
+/** The epoll tag of the timerfd (connections are tagged with their index). */
+#define TIMER_ID 0xffffffffu
 
 struct conn {
   int fd;
@@ -73,6 +75,22 @@ static void close_conn(int i, int reopen) {
   if (reopen) open_conn(i);
 }
 
+/** A connection's connect has finished (EPOLLOUT): 1 when it is up, now watched for answers; 0 when it failed (reopened). */
+static int finish_connect(unsigned id) {
+  struct conn *c = &conns[id];
+  int err = 0;
+  socklen_t len = sizeof err;
+  getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len);
+  if (err) {
+    close_conn((int)id, 1);
+    return 0;
+  }
+  c->connected = 1;
+  struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP, .data.u32 = id};
+  epoll_ctl(epfd, EPOLL_CTL_MOD, c->fd, &ev);
+  return 1;
+}
+
 /** A whole response in the buffer: its length, else 0. Sets *status. */
 static int response_length(struct conn *c, int *status) {
   c->buf[c->len] = 0;
@@ -114,7 +132,7 @@ int main(int argc, char **argv) {
   epfd = epoll_create1(0);
   for (int i = 0; i < nconns; i++) open_conn(i);
   int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK);
-  struct epoll_event tev = {.events = EPOLLIN, .data.u32 = 0xffffffffu};
+  struct epoll_event tev = {.events = EPOLLIN, .data.u32 = TIMER_ID};
   epoll_ctl(epfd, EPOLL_CTL_ADD, tfd, &tev);
 
   struct epoll_event events[256];
@@ -124,19 +142,8 @@ int main(int argc, char **argv) {
     int n = epoll_wait(epfd, events, 256, 100);
     for (int e = 0; e < n; e++) {
       unsigned id = events[e].data.u32;
-      struct conn *c = &conns[id];
-      if (id == 0xffffffffu || c->connected || !(events[e].events & EPOLLOUT)) continue;
-      int err = 0;
-      socklen_t len = sizeof err;
-      getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len);
-      if (err) {
-        close_conn((int)id, 1);
-        continue;
-      }
-      c->connected = 1;
-      up++;
-      struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP, .data.u32 = id};
-      epoll_ctl(epfd, EPOLL_CTL_MOD, c->fd, &ev);
+      if (id == TIMER_ID || conns[id].connected || !(events[e].events & EPOLLOUT)) continue;
+      up += finish_connect(id);
     }
   }
 
@@ -175,26 +182,16 @@ int main(int argc, char **argv) {
     int n = epoll_wait(epfd, events, 256, 100);
     for (int e = 0; e < n; e++) {
       unsigned id = events[e].data.u32;
-      if (id == 0xffffffffu) {
+      if (id == TIMER_ID) {
+        // Only a wake-up: the loop works out what is due from the clock.
         unsigned long long expirations;
-        if (read(tfd, &expirations, sizeof expirations) < 0) {
-        }
+        ssize_t drained = read(tfd, &expirations, sizeof expirations);
+        (void)drained;
         continue;
       }
       struct conn *c = &conns[id];
       if (c->fd < 0) continue;
-      if (!c->connected && (events[e].events & EPOLLOUT)) {
-        int err = 0;
-        socklen_t len = sizeof err;
-        getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len);
-        if (err) {
-          close_conn((int)id, 1);
-          continue;
-        }
-        c->connected = 1;
-        struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP, .data.u32 = id};
-        epoll_ctl(epfd, EPOLL_CTL_MOD, c->fd, &ev);
-      }
+      if (!c->connected && (events[e].events & EPOLLOUT) && !finish_connect(id)) continue;
       if (events[e].events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
         for (;;) {
           ssize_t r = read(c->fd, c->buf + c->len, (size_t)(BUF - 1 - c->len));
