@@ -4,10 +4,11 @@
 // their arguments are plain (see src/cli/quick.ts; test/unit/cli-quick.test.ts keeps this list equal to
 // the commands it knows); everything else loads only the whole CLI, dist/ps-run.cjs.
 'use strict';
-const full = () => require('../dist/ps-run.cjs');
-if (['status', 'restart', 'stop', 'scale', 'quit'].includes(process.argv[2])) {
-  require('../dist/ps-run-quick.cjs').launch(process.argv, full);
-} else {
-  const { main, exitWhenFlushed } = full();
+// The exit waits (briefly) for stdout to drain: see exitWhenFlushed.
+const runFull = () => {
+  const { main, exitWhenFlushed } = require('../dist/ps-run.cjs');
   main(process.argv).then((code) => exitWhenFlushed(code));
-}
+};
+if (['status', 'restart', 'stop', 'scale', 'quit'].includes(process.argv[2]))
+  require('../dist/ps-run-quick.cjs').launch(process.argv, runFull);
+else runFull();

@@ -18,7 +18,7 @@ export function formatUsageError(error: UsageError): string {
  */
 const outputFailures = new WeakMap<NodeJS.WritableStream, NodeJS.ErrnoException | undefined>();
 
-export function recordFailures(stream: NodeJS.WritableStream): void {
+function recordFailures(stream: NodeJS.WritableStream): void {
   // Once per stream for the whole process (main may run many times in one, as in tests), and for
   // good: the error of a write can arrive after main has returned.
   if (outputFailures.has(stream)) return;
@@ -26,6 +26,12 @@ export function recordFailures(stream: NodeJS.WritableStream): void {
   stream.on('error', (error: NodeJS.ErrnoException) => {
     if (outputFailures.get(stream) === undefined) outputFailures.set(stream, error);
   });
+}
+
+/** Records what fails on ps-run's own stdout and stderr from now on; every command path calls it first. */
+export function recordOutputFailures(): void {
+  recordFailures(process.stdout);
+  recordFailures(process.stderr);
 }
 
 export interface ExitOptions {

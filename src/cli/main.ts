@@ -1,7 +1,7 @@
 // Entry point of the full CLI: parse argv with commander, run the command, map the outcome to an exit
 // status (user errors are printed by exit.ts, shared with the quick client path).
 import { CommanderError } from 'commander';
-import { recordFailures, reportFailure } from './exit.js';
+import { recordOutputFailures, reportFailure } from './exit.js';
 import { buildProgram } from './program.js';
 import type { CommandResult } from './result.js';
 
@@ -10,8 +10,7 @@ export { exitWhenFlushed } from './exit.js';
 
 export async function main(argv: readonly string[], stderr: NodeJS.WritableStream = process.stderr): Promise<number> {
   const result: CommandResult = { exitCode: 0, argv };
-  recordFailures(process.stdout);
-  recordFailures(process.stderr);
+  recordOutputFailures();
   const program = buildProgram(result, (text) => stderr.write(text), argv[2]);
   try {
     await program.parseAsync([...argv]);

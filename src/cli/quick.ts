@@ -3,7 +3,7 @@
 // Node's own start-up and one request. Anything it does not recognise (help, another command, an
 // option it does not know, `--`) goes to the full CLI, which says what is wrong exactly as before.
 import { clientCommands, type ClientCommandName, type ClientFlags } from './client-commands.js';
-import { exitWhenFlushed, recordFailures, reportFailure } from './exit.js';
+import { exitWhenFlushed, recordOutputFailures, reportFailure } from './exit.js';
 
 export interface QuickCall {
   command: ClientCommandName;
@@ -62,8 +62,7 @@ export function parseQuick(argv: readonly string[]): QuickCall | undefined {
 
 /** Runs a quick call; resolves with the exit status (user mistakes as one `ps-run:` line, as in main). */
 export async function runQuick(call: QuickCall, stderr: NodeJS.WritableStream = process.stderr): Promise<number> {
-  recordFailures(process.stdout);
-  recordFailures(process.stderr);
+  recordOutputFailures();
   try {
     process.stdout.write(await clientCommands[call.command](call.args, call.flags));
     return 0;
@@ -72,16 +71,9 @@ export async function runQuick(call: QuickCall, stderr: NodeJS.WritableStream = 
   }
 }
 
-/** The launcher (bin/ps-run.js): the quick path when it applies, otherwise the full CLI from `loadFull`. */
-export function launch(
-  argv: readonly string[],
-  loadFull: () => { main(argv: readonly string[]): Promise<number>; exitWhenFlushed(code: number): Promise<void> },
-): void {
+/** The launcher (bin/ps-run.js): the quick path when it applies, otherwise `runFull` (the full CLI). */
+export function launch(argv: readonly string[], runFull: () => void): void {
   const call = parseQuick(argv);
-  if (call) {
-    void runQuick(call).then((code) => exitWhenFlushed(code));
-    return;
-  }
-  const full = loadFull();
-  void full.main(argv).then((code) => full.exitWhenFlushed(code));
+  if (call) void runQuick(call).then((code) => exitWhenFlushed(code));
+  else runFull();
 }
