@@ -25,12 +25,15 @@ export function runCli(args, { cwd } = {}) {
   return run.exited.then(({ code, atNs }) => ({ code, atNs }));
 }
 
-async function timedCli(args, cwd) {
+/** From `start()` (which spawns and returns { exited }) until the process exits; it must exit 0. */
+async function timed(what, start) {
   const started = nowNs();
-  const { code, atNs } = await runCli(args, { cwd });
-  if (code !== 0) throw new Error(`ps-run ${args.join(' ')} exited with ${code}`);
+  const { code, atNs } = await start().exited;
+  if (code !== 0) throw new Error(`${what} exited with ${code}`);
   return msBetween(started, atNs);
 }
+
+const timedCli = (args, cwd) => timed(`ps-run ${args.join(' ')}`, () => startPsRun(args, { cwd }));
 
 /** A ps-run with `web=count` servers up, with its own socket; `use` runs against it, then it is stopped. */
 async function withRunningPsRun({ name, count, port }, use) {
@@ -54,12 +57,7 @@ async function withRunningPsRun({ name, count, port }, use) {
 }
 
 /** `node -e 0` from launch to exit: Node's own start-up, the floor under every command. */
-async function nodeStartMs() {
-  const started = nowNs();
-  const { code, atNs } = await startNode('-e', ['0'], { cwd: process.cwd() }).exited;
-  if (code !== 0) throw new Error(`node -e 0 exited with ${code}`);
-  return msBetween(started, atNs);
-}
+const nodeStartMs = () => timed('node -e 0', () => startNode('-e', ['0'], { cwd: process.cwd() }));
 
 /**
  * `ps-run status`, `ps-run --version` (the whole CLI loaded) and `node -e 0` from launch to exit,
