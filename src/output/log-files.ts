@@ -1,7 +1,8 @@
 // --log-dir: each instance's lines also go to <dir>/<name>.log, one UTC ISO 8601 time per line and
 // no colors. Writes are asynchronous and bounded, so a slow or full disk never slows the children
 // or the terminal: lines beyond the bound are dropped and counted, and each problem is told once.
-import { mkdir, open } from 'node:fs/promises';
+// fs.promises is read at the call, so a ps-run without --log-dir never loads it.
+import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { prefixLines } from './lines.js';
 
@@ -23,8 +24,8 @@ export interface LogFilesOptions {
 
 export const MAX_QUEUED_BYTES = 1024 * 1024;
 
-const openForAppend = (file: string): Promise<LogFileHandle> => open(file, 'a', 0o600);
-const makePrivateDir = (dir: string): Promise<unknown> => mkdir(dir, { recursive: true, mode: 0o700 });
+const openForAppend = (file: string): Promise<LogFileHandle> => fsp.open(file, 'a', 0o600);
+const makePrivateDir = (dir: string): Promise<unknown> => fsp.mkdir(dir, { recursive: true, mode: 0o700 });
 
 // Colors (SGR: ESC [ params m) from the child itself; other escapes are kept, as they are rare and
 // may mean something to whoever reads the file.

@@ -5,7 +5,7 @@ import { isIP } from 'node:net';
 import { envNameOf } from '../discovery.js';
 import type { Env } from '../env.js';
 import { UsageError } from '../errors.js';
-import { Router, type AccessEntry } from '../router/router.js';
+import type { AccessEntry, Router } from '../router/router.js';
 import { rollingRestart, typeOf, type RollingDeps } from '../router/rolling.js';
 import type { InstanceStatus, RuntimeEvent } from './control.js';
 
@@ -140,6 +140,8 @@ export class Routing {
 
   /** Listens on every router port (UsageError when one is taken: the others are closed again), then follows the runtime. */
   static async open(config: RoutingConfig, host: RoutingHost): Promise<Routing> {
+    // Loaded here, not at start-up: only a ps-run that routes pays for node:http.
+    const { Router } = await import('../router/router.js');
     const routers = new Map<string, Router>();
     for (const spec of config.specs) {
       const accessLog = config.log ? (entry: AccessEntry) => host.log(formatAccess(entry)) : undefined;

@@ -1,8 +1,8 @@
 // Watches the --watch paths: one inotify watch per directory (fs.watch, not recursive), walking the
 // tree once at start and each new directory as it appears, skipping .git, node_modules and
 // .gitignore'd paths. Changes go through the debouncer: one onChange per type per burst.
-import { watch as fsWatch, readFileSync, type Dirent } from 'node:fs';
-import { lstat, readFile, readdir } from 'node:fs/promises';
+// fs.promises is read at the call, so a ps-run without --watch never loads it.
+import { watch as fsWatch, promises as fsp, readFileSync, type Dirent } from 'node:fs';
 import path from 'node:path';
 import { UsageError, quote } from '../errors.js';
 import { systemClock, type Clock } from '../supervisor/clock.js';
@@ -87,7 +87,7 @@ export class ChangeWatcher {
     const flat = new Set<string>();
     for (const spec of this.options.specs) {
       for (const watched of spec.paths) {
-        const stats = await lstat(this.abs(watched.base)).catch(() => undefined);
+        const stats = await fsp.lstat(this.abs(watched.base)).catch(() => undefined);
         if (!stats) {
           throw new UsageError(
             `--watch ${quote(`${spec.type}=${watched.text}`)}: nothing at ${quote(watched.base)} in ${this.options.root}`,
@@ -141,7 +141,7 @@ export class ChangeWatcher {
     while (this.listings >= WALKERS) await new Promise<void>((resolve) => this.waiting.push(resolve));
     this.listings++;
     try {
-      return await readdir(this.abs(dir), { withFileTypes: true }).catch(() => []);
+      return await fsp.readdir(this.abs(dir), { withFileTypes: true }).catch(() => []);
     } finally {
       this.listings--;
       this.waiting.shift()?.();
@@ -185,7 +185,7 @@ export class ChangeWatcher {
   }
 
   private async examine(rel: string): Promise<void> {
-    const stats = await lstat(this.abs(rel)).catch(() => undefined);
+    const stats = await fsp.lstat(this.abs(rel)).catch(() => undefined);
     if (this.state === 'closed') return;
     if (path.posix.basename(rel) === '.gitignore') await this.loadGitignore(posixDirname(rel));
     if (stats?.isDirectory()) {
@@ -220,7 +220,7 @@ export class ChangeWatcher {
   }
 
   private async loadGitignore(dir: string): Promise<void> {
-    const text = await readFile(this.abs(join(dir, '.gitignore')), 'utf8').catch(() => undefined);
+    const text = await fsp.readFile(this.abs(join(dir, '.gitignore')), 'utf8').catch(() => undefined);
     if (text === undefined) this.rules.delete(dir);
     else this.rules.set(dir, parseGitignore(text));
   }
