@@ -2,6 +2,7 @@
 // each request to an instance in the rotation, retries what can be saved when one fails, tunnels
 // upgrades, and answers 503 when no instance became ready in time.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
 import type { Duplex } from 'node:stream';
 import type { Pool } from 'undici';
 import { UsageError } from '../errors.js';
@@ -90,7 +91,8 @@ export class Router {
   }
 
   async listen(): Promise<void> {
-    const { Pool } = await import('undici');
+    // Required here (not import(): the CLI bundle runs from V8's code cache, where import() cannot).
+    const { Pool } = createRequire(import.meta.url)('undici') as typeof import('undici');
     // No limit on connections per instance (as many as requests in flight), kept alive between requests.
     this.makePool = (port) => new Pool(`http://${INSTANCE_HOST}:${port}`, { connections: null, pipelining: 1 });
     return new Promise((resolve, reject) => {

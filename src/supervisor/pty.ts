@@ -1,6 +1,7 @@
 // `--tty`: spawns a command under a pseudo-terminal, so programs that check isatty (debuggers, REPLs)
 // behave as in a terminal. The native package is optional and loaded only when asked for.
 import { EventEmitter } from 'node:events';
+import { createRequire } from 'node:module';
 import { constants } from 'node:os';
 import { PassThrough, Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
@@ -64,10 +65,10 @@ export function terminalSize(stdout: { isTTY?: boolean; columns?: number; rows?:
  */
 export async function loadPtySpawn(
   importPty: () => Promise<{ spawn: PtyForkFn }> = async () => {
-    // Imported by a name in a variable, so that the bundler leaves it out and loads it at run time.
-    // A CommonJS package: its named exports sit on the module, and on `default`.
+    // Required by a name in a variable, so that the bundler leaves it out and loads it at run time
+    // (require, not import(): the CLI bundle runs from V8's code cache, where import() cannot).
     const name: string = PTY_PACKAGE;
-    const module = (await import(name)) as { spawn?: PtyForkFn; default?: { spawn?: PtyForkFn } };
+    const module = createRequire(import.meta.url)(name) as { spawn?: PtyForkFn; default?: { spawn?: PtyForkFn } };
     const spawn = module.spawn ?? module.default?.spawn;
     if (spawn === undefined) throw new Error('the package has no spawn function');
     return { spawn };

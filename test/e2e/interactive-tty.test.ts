@@ -76,7 +76,7 @@ describe('--tty through the CLI', () => {
     const withTty = psRun(['start', '-s', socketPath(), '-p', '29830', '--tty', 'dbg'], { cwd: app, bin });
     expect(await exitWithin(withTty)).toBe(1);
     expect(withTty.stderr).toMatch(
-      /^ps-run: --tty needs the optional package @lydell\/node-pty, which could not be loaded: Cannot find package '@lydell\/node-pty' [^\n]*\(npm install @lydell\/node-pty\)\n$/,
+      /^ps-run: --tty needs the optional package @lydell\/node-pty, which could not be loaded: Cannot find module '@lydell\/node-pty'[^\n]*\(npm install @lydell\/node-pty\)\n$/,
     );
     expect(withTty.stdout).toBe('');
 
