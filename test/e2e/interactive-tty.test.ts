@@ -67,7 +67,8 @@ describe('--tty through the CLI', () => {
     const install = mkdtempSync(path.join(tmpdir(), 'ps-run-nopty-'));
     cpSync(path.join(ROOT, 'bin'), path.join(install, 'bin'), { recursive: true });
     mkdirSync(path.join(install, 'dist'));
-    for (const bundle of ['ps-run.cjs', 'ps-run-quick.cjs']) cpSync(path.join(ROOT, 'dist', bundle), path.join(install, 'dist', bundle));
+    for (const bundle of ['ps-run.cjs', 'ps-run.cjs.cache', 'ps-run-load.cjs', 'ps-run-quick.cjs'])
+      cpSync(path.join(ROOT, 'dist', bundle), path.join(install, 'dist', bundle));
     mkdirSync(path.join(install, 'node_modules'));
     symlinkSync(path.join(ROOT, 'node_modules/dotenv'), path.join(install, 'node_modules/dotenv'));
     const bin = path.join(install, 'bin/ps-run.js');
