@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { restartCommandTime, statusTime } from './lib/control.js';
+import { restartCommandTime, statusTime, withoutExtraCaCerts } from './lib/control.js';
 import { readyTime, restartTime, startCrowd, stopTime } from './lib/lifecycle.js';
 import { overhead, throughputDirect, throughputViaPsRun, throughputViaRelay } from './lib/logs.js';
 import { atLeast, atMost, formatTable, median, spread } from './lib/report.js';
@@ -344,6 +344,18 @@ async function main() {
       `old web.1 gone at ${ms(m(restart, 'oldGoneMs'))}; the command exits at ${ms(m(restart, 'commandMs'))}; \`node -e 0\` above takes ${ms(m(status, 'nodeMs'))}`,
       atMost(m(restart, 'backMs'), 150, '≤ 150 ms'),
     ]);
+    const clientEnv = withoutExtraCaCerts();
+    if (clientEnv) {
+      const bare = await repeat('restart web.1 without NODE_EXTRA_CA_CERTS', () =>
+        restartCommandTime({ port: PORTS.control + 20, clientEnv }),
+      );
+      rows.push([
+        '   the same, the command run without NODE_EXTRA_CA_CERTS (which this machine sets: every Node start reads that CA bundle)',
+        msRange(bare, 'backMs'),
+        `\`node -e 0\` without it ${ms(m(bare, 'nodeMs'))}`,
+        atMost(m(bare, 'backMs'), 150, '≤ 150 ms'),
+      ]);
+    }
   }
   if (wanted('follow')) {
     // The three take turns, in a different order each run.

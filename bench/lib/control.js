@@ -20,8 +20,8 @@ import {
 } from './system.js';
 
 /** Runs `node bin/ps-run.js args` to its end; its exit time (ns) and code. */
-export function runCli(args, { cwd } = {}) {
-  const run = startPsRun(args, { cwd: cwd ?? process.cwd() });
+export function runCli(args, { cwd, env } = {}) {
+  const run = startPsRun(args, { cwd: cwd ?? process.cwd(), env });
   return run.exited.then(({ code, atNs }) => ({ code, atNs }));
 }
 
@@ -57,7 +57,14 @@ async function withRunningPsRun({ name, count, port }, use) {
 }
 
 /** `node -e 0` from launch to exit: Node's own start-up, the floor under every command. */
-const nodeStartMs = () => timed('node -e 0', () => startNode('-e', ['0'], { cwd: process.cwd() }));
+const nodeStartMs = (env) => timed('node -e 0', () => startNode('-e', ['0'], { cwd: process.cwd(), env }));
+
+/**
+ * The environment without NODE_EXTRA_CA_CERTS (an empty value turns it off), or undefined when it is
+ * not set. Where it is set, every Node process reads and parses that CA bundle before any of its code
+ * runs (about 50 ms on the machine of 2026-11-30, whose environment sets it), ps-run's commands too.
+ */
+export const withoutExtraCaCerts = () => (process.env.NODE_EXTRA_CA_CERTS ? { NODE_EXTRA_CA_CERTS: '' } : undefined);
 
 /**
  * `ps-run status`, `ps-run --version` (the whole CLI loaded) and `node -e 0` from launch to exit,
@@ -80,13 +87,15 @@ export function statusTime({ port, pairs = 10 }) {
 /**
  * `ps-run restart web.1` against web=2 C servers (they bind at once): from launching the command until
  * the new web.1 accepts on its port (its own record of listen(), then checked with a connection), until
- * the old one had exited, and until the command exited.
+ * the old one had exited, and until the command exited. `clientEnv` is added to the command's environment.
  */
-export function restartCommandTime({ port }) {
+export function restartCommandTime({ port, clientEnv }) {
   return withRunningPsRun({ name: 'restart-cmd', count: 2, port }, async ({ dir, socket }) => {
     const listenFile = path.join(dir, 'times', 'web.1.listen');
+    // With clientEnv, Node's own start-up under that environment is measured first, for the same row.
+    const nodeMs = clientEnv ? await nodeStartMs(clientEnv) : undefined;
     const started = nowNs();
-    const { code, atNs: exited } = await runCli(['restart', 'web.1', '-s', socket], { cwd: dir });
+    const { code, atNs: exited } = await runCli(['restart', 'web.1', '-s', socket], { cwd: dir, env: clientEnv });
     if (code !== 0) throw new Error(`ps-run restart exited with ${code}`);
     const listened = await waitUntil(
       () => {
@@ -98,6 +107,11 @@ export function restartCommandTime({ port }) {
     if (!(await portAccepts(port))) throw new Error('the new web.1 does not accept');
     const oldExit = readTimeNs(path.join(dir, 'times', 'web.1.exit'));
     if (oldExit === undefined || oldExit < started) throw new Error('the old web.1 did not record its exit');
-    return { backMs: msBetween(started, listened), commandMs: msBetween(started, exited), oldGoneMs: msBetween(started, oldExit) };
+    return {
+      backMs: msBetween(started, listened),
+      commandMs: msBetween(started, exited),
+      oldGoneMs: msBetween(started, oldExit),
+      nodeMs,
+    };
   });
 }
