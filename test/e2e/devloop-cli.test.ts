@@ -106,6 +106,8 @@ describe('--log-dir', () => {
     const dir = path.join(app, 'logs');
     const run = tracker.start(['start', '-p', '10400', '-s', socket(), '--log-dir', dir, '--no-timestamp'], { cwd: app });
     await run.waitFor('spam.1 exited with code 0');
+    // web.1 prints its one line once it listens; on a loaded machine that can come after spam.1 is done.
+    await run.waitFor('listening 10500 web.1');
     run.signal('SIGINT');
     expect(await exitWithin(run)).toBe(130);
     expect(statSync(dir).mode & 0o777).toBe(0o700);
