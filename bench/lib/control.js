@@ -19,7 +19,7 @@ import {
   waitUntil,
 } from './system.js';
 
-/** Runs `node bin/ps-run.js args` to its end; its exit time (ns) and code. */
+/** Runs `bin/ps-run.js args` to its end; its exit time (ns) and code. */
 export function runCli(args, { cwd, env } = {}) {
   const run = startPsRun(args, { cwd: cwd ?? process.cwd(), env });
   return run.exited.then(({ code, atNs }) => ({ code, atNs }));

@@ -46,11 +46,11 @@ function startServers(via, { count, port, dir, env, socket, timeoutS = 5 }) {
   return startNode(BARE_SPAWNER, [`exec ${SERVER}`, String(count), String(port)], { cwd: dir, env });
 }
 
-/** Launch until every one of `count` servers accepts: through ps-run, nf, or the bare spawner. */
-export async function readyTime({ via, count, port }) {
+/** Launch until every one of `count` servers accepts: through ps-run, nf, or the bare spawner; `extraEnv` added to its environment. */
+export async function readyTime({ via, count, port, extraEnv }) {
   const dir = appDir(`ready-${via}`);
   const mark = marker();
-  const env = { TIMES_DIR: path.join(dir, 'times'), BENCH_RUN: mark };
+  const env = { ...extraEnv, TIMES_DIR: path.join(dir, 'times'), BENCH_RUN: mark };
   const socket = socketIn(dir);
   const started = nowNs();
   const run = startServers(via, { count, port, dir, env, socket });

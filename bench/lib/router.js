@@ -162,8 +162,8 @@ async function startPsRunRouter({ routerPort, basePort, count, mark }) {
   writeFileSync(path.join(dir, '.env'), 'HTTP=1\n');
   const socket = path.join(dir, 'ctl.sock');
   const args = ['start', '-s', socket, '-p', String(basePort), `web=${count}`, '--router', String(routerPort), '--no-timestamp'];
-  const proc = spawnMarked(process.execPath, [BIN, ...args], mark, { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
-  const control = async (...command) => (await run(process.execPath, [BIN, ...command, '-s', socket], { cwd: dir })).stdout;
+  const proc = spawnMarked(BIN, args, mark, { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
+  const control = async (...command) => (await run(BIN, [...command, '-s', socket], { cwd: dir })).stdout;
   const status = async () => JSON.parse(await control('status', '--json'));
   await waitUntil(
     async () => {

@@ -170,9 +170,13 @@ export function socketIn(dir) {
 let markerCount = 0;
 export const marker = () => `${process.pid}-${++markerCount}`;
 
-/** Starts `node bin/ps-run.js args` in `cwd`; stdout to `stdout` (a file descriptor or 'ignore'), stderr to `stderr`. */
+/**
+ * Starts `bin/ps-run.js args` in `cwd` as a user's shell would, the file run as a command (its first
+ * line: through /bin/sh, which sets NODE_EXTRA_CA_CERTS aside for ps-run's own Node; see the file); stdout
+ * to `stdout` (a file descriptor or 'ignore'), stderr to `stderr`.
+ */
 export function startPsRun(args, { cwd, env, stdout = 'ignore', stderr = 'inherit' }) {
-  const child = spawn(process.execPath, [BIN, ...args], {
+  const child = spawn(BIN, args, {
     cwd,
     env: { ...process.env, NO_COLOR: '1', ...env },
     stdio: ['ignore', stdout, stderr],

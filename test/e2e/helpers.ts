@@ -31,17 +31,23 @@ export interface Run {
   signal(signal: NodeJS.Signals): void;
 }
 
-/**
- * `stdin: 'pipe'`: ps-run's stdin is a pipe the test writes to (`run.child.stdin`); default: none.
- * `bin`: another install of the CLI (default: this one).
- */
-export function psRun(
-  args: string[],
-  options: { cwd?: string; env?: NodeJS.ProcessEnv; stdin?: 'pipe' | 'ignore'; bin?: string } = {},
-): Run {
+export interface RunOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** 'pipe': ps-run's stdin is a pipe the test writes to (`run.child.stdin`); default: none. */
+  stdin?: 'pipe' | 'ignore';
+  /** Another install of the CLI (default: this one). */
+  bin?: string;
+  /** Run the file as a command, as a shell does (through its first line); default: `node <bin>`. */
+  asCommand?: boolean;
+}
+
+export function psRun(args: string[], options: RunOptions = {}): Run {
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ...options.env };
   for (const [key, value] of Object.entries(env)) if (value === undefined) delete env[key];
-  const child = spawn(process.execPath, [options.bin ?? BIN, ...args], {
+  const bin = options.bin ?? BIN;
+  const [command, argv] = options.asCommand ? [bin, args] : [process.execPath, [bin, ...args]];
+  const child = spawn(command, argv, {
     cwd: options.cwd ?? ROOT,
     env,
     stdio: [options.stdin ?? 'ignore', 'pipe', 'pipe'],
@@ -216,10 +222,7 @@ export const MARK = 'PS_RUN_TEST_MARK';
  * ps-run if it is still running and to anything left carrying a marker. Call `cleanup` in afterEach.
  */
 export function runTracker(): {
-  start(
-    args: string[],
-    options?: { cwd?: string; env?: NodeJS.ProcessEnv; stdin?: 'pipe' | 'ignore'; bin?: string },
-  ): Run & { mark: string };
+  start(args: string[], options?: RunOptions): Run & { mark: string };
   cleanup(): void;
 } {
   const runs: { run: Run; mark: string }[] = [];
