@@ -2,10 +2,10 @@
 // router decides from the outcome whether the request may be tried on another instance. The
 // instance side is undici's dispatcher (a pool of keep-alive connections per instance): no
 // ClientRequest or IncomingMessage per request, the response head and body handed over as they come.
-import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
-import { endToEndRaw } from './headers.js';
+import { endToEndRaw, type ForwardedHead } from './headers.js';
 
 export type Outcome =
   /** The instance answered (the response may still have broken off mid-body: nothing to retry then). */
@@ -23,15 +23,12 @@ const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE'])
 /** Errors of the connect step: nothing of the request reached the instance. */
 const NOT_CONNECTED = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'UND_ERR_CONNECT_TIMEOUT']);
 
-export const hasBody = (req: IncomingMessage): boolean =>
-  req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
-
 /** The request body as a stream undici may end or destroy without destroying the client's request. */
-function bodyOf(req: IncomingMessage): Readable | null {
-  return hasBody(req) ? Readable.from(req.iterator({ destroyOnReturn: false }), { objectMode: false }) : null;
+function bodyOf(req: IncomingMessage, head: ForwardedHead): Readable | null {
+  return head.hasBody ? Readable.from(req.iterator({ destroyOnReturn: false }), { objectMode: false }) : null;
 }
 
-export function forwardOnce(pool: Dispatcher, req: IncomingMessage, res: ServerResponse, headers: OutgoingHttpHeaders): Promise<Outcome> {
+export function forwardOnce(pool: Dispatcher, req: IncomingMessage, res: ServerResponse, head: ForwardedHead): Promise<Outcome> {
   return new Promise((resolve) => {
     let settled = false;
     let responded = false;
@@ -47,12 +44,12 @@ export function forwardOnce(pool: Dispatcher, req: IncomingMessage, res: ServerR
       settle(responded ? { kind: 'answered' } : { kind: 'aborted' });
     };
     res.once('close', onClientGone);
-    const body = bodyOf(req);
+    const body = bodyOf(req, head);
     pool.dispatch(
       {
         path: req.url ?? '/',
         method: (req.method ?? 'GET') as Dispatcher.HttpMethod,
-        headers: headers as Record<string, string | string[]>,
+        headers: head.headers,
         body,
         // No timeouts: a long upload or a stream is the application's business, not the router's.
         headersTimeout: 0,

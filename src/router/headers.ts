@@ -57,28 +57,66 @@ function forwardedValue(value: string, isNode = false): string {
   return TOKEN.test(text) ? text : `"${text.replace(/["\\]/g, '\\$&')}"`;
 }
 
-const joined = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value.join(', ') : value);
 const append = (chain: string | undefined, item: string): string =>
   chain === undefined || chain.trim() === '' ? item : `${chain}, ${item}`;
 
+/** Headers the router sets from what it knows: a client's own values are extended (the chains) or replaced. */
+const SET_BY_ROUTER = new Set(['x-forwarded-for', 'forwarded', 'x-forwarded-proto', 'x-forwarded-host']);
+
+export interface ForwardedHead {
+  /** A flat [name, value, ...] list (names as the client wrote them), as undici and node:http take it. */
+  headers: string[];
+  /** Whether a body follows: Transfer-Encoding, or a Content-Length other than 0. */
+  hasBody: boolean;
+}
+
 /**
- * The headers to send to an instance: end-to-end ones, Host kept, X-Forwarded-For and Forwarded
- * extended with this hop, X-Forwarded-Proto and X-Forwarded-Host set to what this client asked of the
- * router (the router is the edge; a client's own values for those two are not trusted).
+ * The headers to send to an instance, from the client's raw headers (`req.rawHeaders`, so the parsed
+ * `req.headers` object is never built on the request path): end-to-end ones in the client's order and
+ * spelling, repeated fields as the client sent them (as nginx does), the first Host kept, X-Forwarded-For
+ * and Forwarded extended with this hop, X-Forwarded-Proto and X-Forwarded-Host set to what this client
+ * asked of the router (the router is the edge; a client's own values for those two are not trusted).
+ * `Expect` is dropped but for an upgrade: node:http has answered a plain request's `100-continue` already.
  */
-export function requestHeaders(headers: IncomingHttpHeaders, client: ClientInfo): OutgoingHttpHeaders {
-  const out = endToEnd(headers);
-  const address = client.address ?? 'unknown';
-  out['x-forwarded-for'] = append(joined(headers['x-forwarded-for']), address);
-  const parts = [`for=${client.address === undefined ? 'unknown' : forwardedValue(address, true)}`];
-  if (headers.host !== undefined) parts.push(`host=${forwardedValue(headers.host)}`);
-  parts.push(`proto=${client.proto}`);
-  out.forwarded = append(joined(headers.forwarded), parts.join(';'));
-  out['x-forwarded-proto'] = client.proto;
-  if (headers.host !== undefined) out['x-forwarded-host'] = headers.host;
-  if (client.upgrade && headers.upgrade !== undefined) {
-    out.connection = 'upgrade';
-    out.upgrade = headers.upgrade;
+export function requestHeaders(raw: readonly string[], client: ClientInfo): ForwardedHead {
+  // Per request, so plain loops: first what the router needs to know, then one pass to keep.
+  const names: string[] = [];
+  let connection: string[] | undefined;
+  let host: string | undefined;
+  let upgrade: string | undefined;
+  let chain: string | undefined;
+  let forwarded: string | undefined;
+  let hasBody = false;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = (raw[i] as string).toLowerCase();
+    const value = raw[i + 1] as string;
+    names.push(name);
+    if (name === 'connection') (connection ??= []).push(value);
+    else if (name === 'host') host ??= value;
+    else if (name === 'upgrade') upgrade ??= value;
+    else if (name === 'x-forwarded-for') chain = chain === undefined ? value : `${chain}, ${value}`;
+    else if (name === 'forwarded') forwarded = forwarded === undefined ? value : `${forwarded}, ${value}`;
+    else if (name === 'transfer-encoding' || (name === 'content-length' && value !== '0')) hasBody = true;
   }
-  return out;
+  const named = connection && connectionOptions(connection);
+  const out: string[] = [];
+  let hostKept = false;
+  for (let i = 0, k = 0; i + 1 < raw.length; i += 2, k++) {
+    const name = names[k] as string;
+    if (HOP_BY_HOP.has(name) || SET_BY_ROUTER.has(name) || named?.has(name)) continue;
+    if (name === 'expect' && !client.upgrade) continue;
+    if (name === 'host') {
+      if (hostKept) continue;
+      hostKept = true;
+    }
+    out.push(raw[i] as string, raw[i + 1] as string);
+  }
+  const address = client.address ?? 'unknown';
+  const hop = [`for=${client.address === undefined ? 'unknown' : forwardedValue(address, true)}`];
+  if (host !== undefined) hop.push(`host=${forwardedValue(host)}`);
+  hop.push(`proto=${client.proto}`);
+  out.push('x-forwarded-for', append(chain, address), 'forwarded', append(forwarded, hop.join(';')), 'x-forwarded-proto', client.proto);
+  if (host !== undefined) out.push('x-forwarded-host', host);
+  if (client.upgrade && upgrade !== undefined) out.push('connection', 'upgrade', 'upgrade', upgrade);
+  return { headers: out, hasBody };
 }

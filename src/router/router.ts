@@ -150,15 +150,14 @@ export class Router {
         }),
       );
     }
-    const headers = requestHeaders(req.headers, { address: req.socket.remoteAddress, proto: 'http', upgrade: false });
     // node:http has answered `Expect: 100-continue` already (100 Continue); the instance gets the body as it comes.
-    delete headers.expect;
+    const head = requestHeaders(req.rawHeaders, { address: req.socket.remoteAddress, proto: 'http', upgrade: false });
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       // The usual case, an instance in the rotation now, without waiting on a promise.
       const member = (this.closed ? undefined : this.rotationTable.pick()) ?? (await this.nextMember(started));
       if (!member) return this.answer(res, 503, `no ${this.type} instance is ready\n`);
       instance = member.name;
-      const outcome = await this.attempt(member, (pool) => forwardOnce(pool, req, res, headers));
+      const outcome = await this.attempt(member, (pool) => forwardOnce(pool, req, res, head));
       if (outcome.kind === 'answered' || outcome.kind === 'aborted') return;
       if (outcome.kind === 'failed' && !outcome.retryable) return this.answer(res, 502, `${member.name} failed before answering\n`);
     }
@@ -168,7 +167,7 @@ export class Router {
   private async handleUpgrade(req: IncomingMessage, client: Duplex, head: Buffer): Promise<void> {
     client.on('error', () => client.destroy());
     const started = this.clock.now();
-    const headers = requestHeaders(req.headers, { address: req.socket.remoteAddress, proto: 'http', upgrade: true });
+    const { headers } = requestHeaders(req.rawHeaders, { address: req.socket.remoteAddress, proto: 'http', upgrade: true });
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const member = await this.nextMember(started);
       if (!member) return this.answerRaw(client, 503, 'Service Unavailable', `no ${this.type} instance is ready\n`);

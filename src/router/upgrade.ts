@@ -1,6 +1,6 @@
 // Upgrade requests (WebSocket and any other protocol): after the instance's 101, the two sockets are
 // piped to each other as raw bytes until either side closes.
-import { request, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
+import { request, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { endToEnd } from './headers.js';
 import type { Outcome } from './forward.js';
@@ -25,7 +25,7 @@ export function upgradeOnce(
   req: IncomingMessage,
   client: Duplex,
   head: Buffer,
-  headers: OutgoingHttpHeaders,
+  headers: string[],
   onTunnel: (upstream: Duplex) => void,
 ): Promise<Outcome> {
   return new Promise((resolve) => {
