@@ -213,10 +213,11 @@ export class ControlServer {
     let dropped = 0;
     const subscriber = request.follow
       ? {
-          lines: (name: string, stream: LogStream, block: Buffer, time: number): void => {
+          lines: (name: string, stream: LogStream, block: Buffer, time: number, ends?: Int32Array): void => {
             if (socket.writableLength >= FOLLOWER_QUEUE_BYTES) {
               if (dropped === 0) socket.once('drain', reportDropped);
-              dropped += countLines(block);
+              // The hub's count: a follower far behind costs no scan of what it loses.
+              dropped += ends?.length ?? countLines(block);
               return;
             }
             socket.write(linesFrame(name, stream, time, block));

@@ -14,7 +14,7 @@ export interface TextFormatOptions {
 export function textFormat(options: TextFormatOptions): BlockFormatter {
   let width = Math.max(...options.names.map((n) => n.length), 'system'.length);
   const cache = new Map<string, { second: number; prefix: Buffer }>();
-  const format: BlockFormatter = (block, name, _stream, nowMs) => {
+  const format: BlockFormatter = (block, name, _stream, nowMs, ends) => {
     const second = options.timestamps ? Math.floor(nowMs / 1000) : 0;
     let entry = cache.get(name);
     if (!entry || entry.second !== second) {
@@ -23,7 +23,7 @@ export function textFormat(options: TextFormatOptions): BlockFormatter {
       entry = { second, prefix: Buffer.from(prefix) };
       cache.set(name, entry);
     }
-    return prefixLines(block, entry.prefix);
+    return prefixLines(block, entry.prefix, ends);
   };
   format.widen = (name) => {
     if (name.length <= width) return;

@@ -6,13 +6,17 @@
 // get the line whole, once it ends.
 import type { Clock } from '../supervisor/clock.js';
 import type { OutputOpener, PipeSink, StreamName } from '../supervisor/instance.js';
-import { LineBuffer } from './lines.js';
+import { LineBuffer, lineEnds } from './lines.js';
 
 export type LogStream = StreamName | 'system';
 
 /** Receives blocks of whole lines (each ending in `\n`) from one source. Must copy `block` to keep it. */
 export interface LineSubscriber {
-  lines(name: string, stream: LogStream, block: Buffer, time: number): void;
+  /**
+   * A block of whole lines. `ends`: where each of its lines ends (see lineEnds), computed once by the hub
+   * for every subscriber; read it during the call, do not change it.
+   */
+  lines(name: string, stream: LogStream, block: Buffer, time: number, ends?: Int32Array): void;
 }
 
 /** Receives a process's bytes as they arrive (attach: prompts and line editing untouched). */
@@ -129,8 +133,9 @@ export class OutputHub implements OutputOpener {
   system(text: string, name = 'system'): void {
     const block = Buffer.from(`${text}\n`);
     const time = this.clock.now();
-    for (const subscriber of this.display) subscriber.lines(name, 'system', block, time);
-    for (const subscriber of this.logical) subscriber.lines(name, 'system', block, time);
+    const ends = lineEnds(block);
+    for (const subscriber of this.display) subscriber.lines(name, 'system', block, time, ends);
+    for (const subscriber of this.logical) subscriber.lines(name, 'system', block, time, ends);
   }
 
   /** Stops the idle tick; later output is still delivered. */
@@ -143,15 +148,18 @@ export class OutputHub implements OutputOpener {
   private publish(pipe: Pipe, block: Buffer): void {
     const time = this.clock.now();
     const { name, stream } = pipe;
+    const ends = lineEnds(block);
     // Display subscribers already saw the start of the first line: they get the rest of it.
     let shownBlock = block;
+    let shownEnds = ends;
     if (pipe.shown > 0) {
       const rest = block.subarray(pipe.shown);
       pipe.shown = 0;
       shownBlock = rest[0] === 10 ? rest.subarray(1) : rest;
+      shownEnds = lineEnds(shownBlock);
     }
-    if (shownBlock.length > 0) for (const subscriber of this.display) subscriber.lines(name, stream, shownBlock, time);
-    for (const subscriber of this.logical) subscriber.lines(name, stream, block, time);
+    if (shownBlock.length > 0) for (const subscriber of this.display) subscriber.lines(name, stream, shownBlock, time, shownEnds);
+    for (const subscriber of this.logical) subscriber.lines(name, stream, block, time, ends);
   }
 
   private armTick(): void {
@@ -176,7 +184,8 @@ export class OutputHub implements OutputOpener {
         // The writer paused: what comes next is a new run of output.
         pipe.streak = 0;
         const time = this.clock.now();
-        for (const subscriber of this.display) subscriber.lines(pipe.name, pipe.stream, unseen, time);
+        const ends = lineEnds(unseen);
+        for (const subscriber of this.display) subscriber.lines(pipe.name, pipe.stream, unseen, time, ends);
       }
     }
     if (this.pending.size > 0) this.armTick();

@@ -117,24 +117,34 @@ export function forEachLine(block: Buffer, each: (start: number, end: number) =>
   }
 }
 
-/** Where each line of the block being prefixed ends; reused, so prefixing allocates only its output. */
-let ends = new Int32Array(1024);
+/** Scratch for lineEnds: grown as needed, copied out per block. */
+let scratch = new Int32Array(1024);
+
+/**
+ * Where each line of a block of whole lines ends (the offset just past its `\n`), in one native scan:
+ * the output hub computes it once per block and hands it to every subscriber (the terminal's prefixes,
+ * the rings' line counts, a follower's count of dropped lines), so no subscriber scans again.
+ */
+export function lineEnds(block: Buffer): Int32Array {
+  let lines = 0;
+  for (let i = block.indexOf(NEWLINE); i !== -1; i = block.indexOf(NEWLINE, i + 1)) {
+    if (lines === scratch.length) {
+      const grown = new Int32Array(lines * 2);
+      grown.set(scratch);
+      scratch = grown;
+    }
+    scratch[lines++] = i + 1;
+  }
+  return scratch.slice(0, lines);
+}
 
 /**
  * Copies `block` (whole lines, each ending in `\n`) with `prefix` in front of every line, in one
- * allocation: one native scan for the newlines, then a byte loop for the short prefix (cheaper than a
- * native call per line) and a native copy per line body.
+ * allocation: the line ends (`ends`, or one native scan), then a byte loop for the short prefix (cheaper
+ * than a native call per line) and a native copy per line body.
  */
-export function prefixLines(block: Buffer, prefix: Buffer): Buffer {
-  let lines = 0;
-  for (let i = block.indexOf(NEWLINE); i !== -1; i = block.indexOf(NEWLINE, i + 1)) {
-    if (lines === ends.length) {
-      const grown = new Int32Array(lines * 2);
-      grown.set(ends);
-      ends = grown;
-    }
-    ends[lines++] = i + 1;
-  }
+export function prefixLines(block: Buffer, prefix: Buffer, ends: Int32Array = lineEnds(block)): Buffer {
+  const lines = ends.length;
   const width = prefix.length;
   const out = Buffer.allocUnsafe(block.length + lines * width);
   let at = 0;

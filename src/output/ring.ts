@@ -38,12 +38,13 @@ export class LogRing {
     private readonly maxBytes = RING_BYTES,
   ) {}
 
-  add(stream: LogStream, block: Buffer, time: number): void {
+  /** `ends`: the block's line ends, when the caller has them (its line count is all the ring needs). */
+  add(stream: LogStream, block: Buffer, time: number, ends?: Int32Array): void {
     // A block bigger than the ring keeps only its tail. A small view of a large read buffer is copied,
     // or it would pin the whole buffer; a block that is most of its buffer is kept as it is.
     const tail = block.length > this.maxBytes ? tailBytes(block, this.maxBytes) : block;
     const kept = tail.length * 2 < tail.buffer.byteLength ? Buffer.from(tail) : tail;
-    const entry: Entry = { time, stream, block: kept, lines: countLines(kept) };
+    const entry: Entry = { time, stream, block: kept, lines: ends !== undefined && tail === block ? ends.length : countLines(kept) };
     this.entries.push(entry);
     this.lines += entry.lines;
     this.bytes += kept.length;
@@ -92,11 +93,11 @@ export class LogRings implements LineSubscriber {
     private readonly maxBytes = RING_BYTES,
   ) {}
 
-  lines(name: string, stream: LogStream, block: Buffer, time: number): void {
+  lines(name: string, stream: LogStream, block: Buffer, time: number, ends?: Int32Array): void {
     if (stream === 'system') return;
     let ring = this.rings.get(name);
     if (!ring) this.rings.set(name, (ring = new LogRing(this.maxLines, this.maxBytes)));
-    ring.add(stream, block, time);
+    ring.add(stream, block, time, ends);
   }
 
   tail(name: string, n: number): StoredLine[] {

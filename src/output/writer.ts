@@ -6,7 +6,8 @@ export type { LogStream } from './hub.js';
 
 /** Formats a block of whole lines (each ending in `\n`) from one source. */
 export interface BlockFormatter {
-  (block: Buffer, name: string, stream: LogStream, nowMs: number): Buffer | string;
+  /** `ends`: where the block's lines end, when the caller has them (see lineEnds). */
+  (block: Buffer, name: string, stream: LogStream, nowMs: number, ends?: Int32Array): Buffer | string;
   /** A new name may appear (scaling up): widen the prefix column if it is longer. */
   widen?(name: string): void;
 }
@@ -18,8 +19,8 @@ export class LogWriter implements LineSubscriber {
     private readonly now: () => number = Date.now,
   ) {}
 
-  lines(name: string, stream: LogStream, block: Buffer, time: number): void {
-    this.sink.write(this.format(block, name, stream, time));
+  lines(name: string, stream: LogStream, block: Buffer, time: number, ends?: Int32Array): void {
+    this.sink.write(this.format(block, name, stream, time, ends));
   }
 
   /** A line of ps-run's own, under the name `system` (or another, such as the smoke command's). */

@@ -266,8 +266,8 @@ export class Runtime implements RuntimeControl {
     const wanted = names === 'all' ? undefined : new Set(names);
     const unsubscribe = this.hub.subscribe(
       {
-        lines: (name, stream, block, time) => {
-          if (stream !== 'system' && (!wanted || wanted.has(name))) subscriber.lines(name, stream, block, time);
+        lines: (name, stream, block, time, ends) => {
+          if (stream !== 'system' && (!wanted || wanted.has(name))) subscriber.lines(name, stream, block, time, ends);
         },
       },
       { display: true },

@@ -126,6 +126,31 @@ describe('OutputHub and LogWriter', () => {
     expect(whole).toEqual(['(rdbg) p 1\n']);
   });
 
+  it("hands every subscriber the line ends of the block it gets, the display's rest of a shown line included", () => {
+    const { writer, clock, hub } = capture(text);
+    const seen: { display: boolean; block: string; ends: number[] }[] = [];
+    const record =
+      (display: boolean) =>
+      (_n: string, _s: string, block: Buffer, _t: number, ends?: Int32Array): void =>
+        void seen.push({ display, block: block.toString(), ends: [...(ends ?? [])] });
+    hub.subscribe({ lines: record(true) }, { display: true });
+    hub.subscribe({ lines: record(false) });
+    writer.data('web.1', 'stdout', Buffer.from('a\nbb\n'));
+    writer.data('web.1', 'stdout', Buffer.from('(rdbg) '));
+    clock.advance(2 * IDLE_TICK_MS);
+    writer.data('web.1', 'stdout', Buffer.from('p 1\nq\n'));
+    hub.system('done');
+    expect(seen).toEqual([
+      { display: true, block: 'a\nbb\n', ends: [2, 5] },
+      { display: false, block: 'a\nbb\n', ends: [2, 5] },
+      { display: true, block: '(rdbg) \n', ends: [8] },
+      { display: true, block: 'p 1\nq\n', ends: [4, 6] },
+      { display: false, block: '(rdbg) p 1\nq\n', ends: [11, 13] },
+      { display: true, block: 'done\n', ends: [5] },
+      { display: false, block: 'done\n', ends: [5] },
+    ]);
+  });
+
   it('gives a line cut off in a large run of output a second of quiet before showing it (a writer starved mid-write)', () => {
     const { writer, output, clock } = capture(text);
     const line = `${'x'.repeat(79)}\n`;

@@ -1,6 +1,6 @@
-// LineBuffer (whole lines out, partial lines held, over-long lines cut) and prefixLines.
+// LineBuffer (whole lines out, partial lines held, over-long lines cut), lineEnds and prefixLines.
 import { describe, expect, it } from 'vitest';
-import { forEachLine, LineBuffer, MAX_LINE_BYTES, prefixLines, utf8CutPoint } from '../../src/output/lines.js';
+import { forEachLine, LineBuffer, lineEnds, MAX_LINE_BYTES, prefixLines, utf8CutPoint } from '../../src/output/lines.js';
 
 const b = (text: string): Buffer => Buffer.from(text);
 const text = (block: Buffer | null): string | null => (block === null ? null : block.toString());
@@ -152,5 +152,27 @@ describe('prefixLines', () => {
         .map((line) => Buffer.concat([prefix, Buffer.from(`${line}\n`, 'latin1')])),
     );
     expect(prefixLines(block, prefix).equals(expected)).toBe(true);
+  });
+});
+
+describe('lineEnds', () => {
+  it('gives the offset just past each newline, and nothing for a piece without one', () => {
+    expect([...lineEnds(b('a\nbb\n\n'))]).toEqual([2, 5, 6]);
+    expect([...lineEnds(b('no newline'))]).toEqual([]);
+    expect([...lineEnds(b('a\ntail'))]).toEqual([2]);
+  });
+
+  it('grows past its first table, and each result is its own copy', () => {
+    const many = lineEnds(b('x\n'.repeat(5000)));
+    expect(many).toHaveLength(5000);
+    expect(many[4999]).toBe(10000);
+    const first = lineEnds(b('a\n'));
+    lineEnds(b('bbb\nc\n'));
+    expect([...first]).toEqual([2]);
+  });
+
+  it('given to prefixLines, gives the same bytes as prefixLines finding them itself', () => {
+    const block = b('one\n\nthree 3\n');
+    expect(prefixLines(block, b('p| '), lineEnds(block)).equals(prefixLines(block, b('p| ')))).toBe(true);
   });
 });

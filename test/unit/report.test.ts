@@ -1,6 +1,7 @@
 // The smoke run's closing words (summary table, failure report) and the tail of output they show.
 import { describe, expect, it } from 'vitest';
 import { failureReport, summaryTable } from '../../src/output/report.js';
+import { lineEnds } from '../../src/output/lines.js';
 import { LogRings } from '../../src/output/ring.js';
 import type { ReadinessState } from '../../src/readiness/tracker.js';
 import { parseReadyCheck } from '../../src/readiness/spec.js';
@@ -105,6 +106,28 @@ describe('LogRings', () => {
     const rings = new LogRings(100);
     for (let i = 0; i < 10_000; i++) feed(rings, 'a.1', `line ${i}\n`);
     expect(rings.text('a.1', 1000)).toEqual(Array.from({ length: 100 }, (_, i) => `line ${9900 + i}`));
+  });
+
+  it("counts lines by the hub's line ends as by its own scan, and by itself when it keeps only a block's tail", () => {
+    const withEnds = new LogRings(20);
+    const without = new LogRings(20);
+    for (let i = 0; i < 30; i++) {
+      const block = Buffer.from(`web ${i}\nmore ${i}\n`);
+      withEnds.lines('web.1', 'stdout', block, 0, lineEnds(block));
+      without.lines('web.1', 'stdout', block, 0);
+    }
+    expect(withEnds.text('web.1', 100)).toEqual(without.text('web.1', 100));
+    expect(withEnds.text('web.1', 100)).toHaveLength(20);
+    // A block over the byte limit: the ring keeps its tail (150 of its 300 lines) and counts that tail
+    // itself; counted as 300, the line before it would be pushed out by the line limit.
+    const rings = new LogRings(200, 1_506);
+    const first = Buffer.from('first\n');
+    rings.lines('a.1', 'stdout', first, 0, lineEnds(first));
+    const big = Buffer.from(Array.from({ length: 300 }, (_, i) => `${String(i).padStart(9, '0')}\n`).join(''));
+    rings.lines('a.1', 'stdout', big, 0, lineEnds(big));
+    const kept = rings.text('a.1', 1000);
+    expect(kept).toHaveLength(151);
+    expect([kept[0], kept[1], kept.at(-1)]).toEqual(['first', '000000150', '000000299']);
   });
 
   it('answers with the last n lines only, each with its stream and time', () => {
