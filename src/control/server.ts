@@ -7,6 +7,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
 import type { LogStream } from '../output/hub.js';
+import { countLines } from '../output/lines.js';
 import type { StoredLine } from '../output/ring.js';
 import type { RuntimeControl } from '../runtime/control.js';
 import { encode, LineDecoder, parseRequest, ProtocolError, type Reply, type Request } from './protocol.js';
@@ -20,12 +21,6 @@ const V = 1 as const;
 
 function linesFrame(name: string, stream: LogStream | string, time: number, data: Buffer): string {
   return encode({ v: V, kind: 'lines', name, stream, time, data: data.toString('base64') });
-}
-
-function countLines(block: Buffer): number {
-  let n = 0;
-  for (let i = block.indexOf(10); i !== -1; i = block.indexOf(10, i + 1)) n++;
-  return n;
 }
 
 function tailFrames(tail: Map<string, StoredLine[]>): string {

@@ -117,6 +117,13 @@ export function forEachLine(block: Buffer, each: (start: number, end: number) =>
   }
 }
 
+/** How many lines of a block end in `\n` (lineEnds(block).length, without the table). */
+export function countLines(block: Buffer): number {
+  let lines = 0;
+  for (let i = block.indexOf(NEWLINE); i !== -1; i = block.indexOf(NEWLINE, i + 1)) lines++;
+  return lines;
+}
+
 /** Scratch for lineEnds: grown as needed, copied out per block. */
 let scratch = new Int32Array(1024);
 

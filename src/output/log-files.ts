@@ -4,7 +4,7 @@
 // fs.promises is read at the call, so a ps-run without --log-dir never loads it.
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { prefixLines } from './lines.js';
+import { countLines, prefixLines } from './lines.js';
 
 /** The little of a fs FileHandle the log files use. */
 export interface LogFileHandle {
@@ -31,7 +31,6 @@ const makePrivateDir = (dir: string): Promise<unknown> => fsp.mkdir(dir, { recur
 // may mean something to whoever reads the file.
 // eslint-disable-next-line no-control-regex
 const SGR = /\x1b\[[0-9;:]*m/g;
-const NEWLINE = 10;
 const ESC = 0x1b;
 
 /** `block` (whole lines) with `<time> ` before each line and color sequences removed. */
@@ -43,12 +42,6 @@ function withoutColors(block: Buffer): Buffer {
   if (block.indexOf(ESC) === -1) return block;
   // latin1 maps each byte to one char and back, so UTF-8 and invalid bytes pass through untouched.
   return Buffer.from(block.toString('latin1').replace(SGR, ''), 'latin1');
-}
-
-function countLines(block: Buffer): number {
-  let count = 0;
-  for (let i = block.indexOf(NEWLINE); i !== -1; i = block.indexOf(NEWLINE, i + 1)) count++;
-  return count;
 }
 
 type FileState = 'opening' | 'open' | 'failed' | 'closed';
@@ -176,13 +169,13 @@ export class LogFiles {
     log.writing = true;
     while (log.queue.length > 0 && log.handle) {
       const buffer = log.queue.length === 1 ? (log.queue[0] as Buffer) : Buffer.concat(log.queue);
-      const lines = countLines(buffer);
       log.queue = [];
       log.queuedBytes = 0;
       try {
         for (let at = 0; at < buffer.length;) at += (await log.handle.write(buffer, at, buffer.length - at)).bytesWritten;
       } catch (error) {
-        log.lost += lines;
+        // Counted only when lost: every write would otherwise scan what it writes.
+        log.lost += countLines(buffer);
         this.report(
           log,
           `--log-dir: cannot write ${log.file}: ${describe(error)}; ${log.lost} lines lost; ps-run keeps trying and says nothing more about this file`,

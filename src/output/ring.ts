@@ -2,7 +2,7 @@
 // report. Blocks are kept as they came (no copy, no split per line on the hot path); trimming drops
 // whole old blocks, and reads cut lines out of what is left.
 import type { LineSubscriber, LogStream } from './hub.js';
-import { forEachLine } from './lines.js';
+import { countLines, forEachLine } from './lines.js';
 
 export interface StoredLine {
   time: number;
@@ -19,12 +19,6 @@ interface Entry {
 
 export const RING_LINES = 1000;
 export const RING_BYTES = 1024 * 1024;
-
-function countLines(block: Buffer): number {
-  let n = 0;
-  for (let i = block.indexOf(10); i !== -1; i = block.indexOf(10, i + 1)) n++;
-  return n;
-}
 
 export class LogRing {
   private entries: Entry[] = [];

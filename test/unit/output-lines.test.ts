@@ -1,6 +1,6 @@
 // LineBuffer (whole lines out, partial lines held, over-long lines cut), lineEnds and prefixLines.
 import { describe, expect, it } from 'vitest';
-import { forEachLine, LineBuffer, lineEnds, MAX_LINE_BYTES, prefixLines, utf8CutPoint } from '../../src/output/lines.js';
+import { countLines, forEachLine, LineBuffer, lineEnds, MAX_LINE_BYTES, prefixLines, utf8CutPoint } from '../../src/output/lines.js';
 
 const b = (text: string): Buffer => Buffer.from(text);
 const text = (block: Buffer | null): string | null => (block === null ? null : block.toString());
@@ -160,6 +160,11 @@ describe('lineEnds', () => {
     expect([...lineEnds(b('a\nbb\n\n'))]).toEqual([2, 5, 6]);
     expect([...lineEnds(b('no newline'))]).toEqual([]);
     expect([...lineEnds(b('a\ntail'))]).toEqual([2]);
+  });
+
+  it('counts what it would list (countLines)', () => {
+    for (const text of ['a\nbb\n\n', 'no newline', 'a\ntail', 'x\n'.repeat(5000)])
+      expect(countLines(b(text))).toBe(lineEnds(b(text)).length);
   });
 
   it('grows past its first table, and each result is its own copy', () => {
