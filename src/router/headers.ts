@@ -22,12 +22,15 @@ function connectionOptions(value: string | string[] | undefined): Set<string> {
   return names;
 }
 
+/** Whether a header (lower-case name) describes the connection, not the message: hop-by-hop, or listed by the message's Connection headers (`named`). */
+const isHopByHop = (name: string, named: ReadonlySet<string> | undefined): boolean => HOP_BY_HOP.has(name) || named?.has(name) === true;
+
 /** The end-to-end headers of a message: everything but hop-by-hop headers and those its Connection names. */
 export function endToEnd(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
   const named = connectionOptions(headers.connection);
   const out: OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || HOP_BY_HOP.has(name) || named.has(name)) continue;
+    if (value === undefined || isHopByHop(name, named)) continue;
     out[name] = value;
   }
   return out;
@@ -35,16 +38,19 @@ export function endToEnd(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
 
 /** endToEnd for raw headers (a flat [name, value, ...] list, names as the instance wrote them). */
 export function endToEndRaw(raw: readonly string[]): string[] {
-  // Per response, so plain loops: the names a Connection header lists first, then one pass to keep.
+  // Per response, so plain loops: each name lower-cased once and the names a Connection header lists
+  // first, then one pass to keep.
+  const names: string[] = [];
   let connection: string[] | undefined;
   for (let i = 0; i + 1 < raw.length; i += 2) {
-    if ((raw[i] as string).toLowerCase() === 'connection') (connection ??= []).push(raw[i + 1] as string);
+    const name = (raw[i] as string).toLowerCase();
+    names.push(name);
+    if (name === 'connection') (connection ??= []).push(raw[i + 1] as string);
   }
   const named = connection && connectionOptions(connection);
   const out: string[] = [];
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    const lower = (raw[i] as string).toLowerCase();
-    if (!HOP_BY_HOP.has(lower) && !named?.has(lower)) out.push(raw[i] as string, raw[i + 1] as string);
+  for (let i = 0, k = 0; i + 1 < raw.length; i += 2, k++) {
+    if (!isHopByHop(names[k] as string, named)) out.push(raw[i] as string, raw[i + 1] as string);
   }
   return out;
 }
@@ -103,7 +109,7 @@ export function requestHeaders(raw: readonly string[], client: ClientInfo): Forw
   let hostKept = false;
   for (let i = 0, k = 0; i + 1 < raw.length; i += 2, k++) {
     const name = names[k] as string;
-    if (HOP_BY_HOP.has(name) || SET_BY_ROUTER.has(name) || named?.has(name)) continue;
+    if (isHopByHop(name, named) || SET_BY_ROUTER.has(name)) continue;
     if (name === 'expect' && !client.upgrade) continue;
     if (name === 'host') {
       if (hostKept) continue;
