@@ -11,7 +11,7 @@ export type { RuntimeControl, RuntimeEvent, InstanceStatus, RuntimeInfo, Request
 export { resolveTargets, planScale, parseScale } from './runtime/targets.js';
 export { ControlClient, dial } from './control/client.js';
 export { ControlServer } from './control/server.js';
-export { parseRequest, PROTOCOL_VERSION, type Request, type Reply } from './control/protocol.js';
+export { parseRequest, bytesOf, FrameDecoder, PROTOCOL_VERSION, type Request, type Reply, type Frame } from './control/protocol.js';
 export { socketPathFor, socketDirectory } from './control/socket-path.js';
 export { OutputHub, type LineSubscriber } from './output/hub.js';
 export { LogRings, LogRing, type StoredLine } from './output/ring.js';

@@ -3,6 +3,7 @@
 // (under --tty, where the terminal is raw and every other key goes to the process), Ctrl-C or Ctrl-D
 // (a process with a plain stdin: your terminal edits the line and sends it on Enter), end of a piped input.
 import type { Command } from 'commander';
+import { bytesOf } from '../control/protocol.js';
 import { wholeNumber } from './options.js';
 import type { CommandResult } from './result.js';
 import { addClientOptions, clientFor, type SocketFlags } from './socket.js';
@@ -25,8 +26,8 @@ export async function runAttach(target: string, flags: SocketFlags & { lines: nu
   let detach = (): void => {};
   await clientFor(flags)
     .stream(
-      { cmd: 'attach', target, lines: flags.lines },
-      (reply, close) => {
+      { cmd: 'attach', target, lines: flags.lines, binary: true },
+      (reply, close, payload) => {
         if ('ok' in reply) {
           const name = 'names' in reply ? reply.names[0] : target;
           // A process under a terminal edits lines and echoes itself: every key goes to it. A plain
@@ -34,7 +35,7 @@ export async function runAttach(target: string, flags: SocketFlags & { lines: nu
           raw = terminal && 'tty' in reply && reply.tty === true;
           if (raw) stdin.setRawMode(true);
           process.stderr.write(`ps-run: attached to ${name}; ${detachHint(terminal, raw)}\n`);
-        } else if (reply.kind === 'lines' || reply.kind === 'raw') process.stdout.write(Buffer.from(reply.data, 'base64'));
+        } else if (reply.kind === 'lines' || reply.kind === 'raw') process.stdout.write(bytesOf(reply, payload));
         else if (reply.kind === 'end') {
           process.stderr.write(`${terminal ? '\n' : ''}ps-run: ${reply.reason}\n`);
           status = 1;

@@ -1,6 +1,7 @@
 // `ps-run logs [-f] [-n N] [target...]`: the last lines of chosen instances from the running ps-run,
 // prefixed as in its log; -f follows until Ctrl-C. Lines come as bytes; this side formats them.
 import type { Command } from 'commander';
+import { bytesOf } from '../control/protocol.js';
 import { Sink } from '../output/sink.js';
 import { LogWriter } from '../output/writer.js';
 import { logColorLevel, logFormat } from './log.js';
@@ -30,8 +31,8 @@ export async function runLogs(targets: string[], flags: LogsFlags): Promise<numb
   });
   try {
     await client.stream(
-      { cmd: 'logs', targets, lines: flags.lines, follow: flags.follow === true },
-      (reply, end) => {
+      { cmd: 'logs', targets, lines: flags.lines, follow: flags.follow === true, binary: true },
+      (reply, end, payload) => {
         close = end;
         if ('ok' in reply) {
           const names = 'names' in reply ? reply.names : [];
@@ -39,7 +40,7 @@ export async function runLogs(targets: string[], flags: LogsFlags): Promise<numb
           const sink = new Sink(process.stdout, { closed: () => end() });
           writer = new LogWriter(sink, logFormat(flags, { names, types, level: logColorLevel(flags, process.env) }));
         } else if (reply.kind === 'lines') {
-          writer?.lines(reply.name, reply.stream as 'stdout', Buffer.from(reply.data, 'base64'), reply.time);
+          writer?.lines(reply.name, reply.stream as 'stdout', bytesOf(reply, payload), reply.time);
         } else if (reply.kind === 'dropped') {
           process.stderr.write(`ps-run: ${reply.count} lines dropped (this reader fell behind)\n`);
         } else if (reply.kind === 'end') end();

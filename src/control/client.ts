@@ -2,7 +2,7 @@
 // answer or its stream. Part of the programmatic API (ControlClient).
 import net from 'node:net';
 import { UsageError } from '../errors.js';
-import { encode, LineDecoder, PROTOCOL_VERSION, type Reply, type Request } from './protocol.js';
+import { encode, FrameDecoder, PROTOCOL_VERSION, type Reply, type Request } from './protocol.js';
 
 export type OkReply<K> = Extract<Reply, { ok: true }> & K;
 
@@ -42,18 +42,19 @@ export class ControlClient {
   }
 
   /**
-   * Sends a request and hands every line of the answer to `onReply` until the server ends or `close` is
-   * called. Resolves with the socket closed. `write` sends more requests on the same connection (attach input).
+   * Sends a request and hands every frame of the answer to `onReply` until the server ends or `close` is
+   * called; `payload` is the raw bytes of a binary frame (see `bytesOf`). Resolves with the socket closed.
+   * `write` sends more requests on the same connection (attach input).
    */
   stream(
     request: Request,
-    onReply: (reply: Reply, close: () => void) => void,
+    onReply: (reply: Reply, close: () => void, payload?: Buffer) => void,
     timeoutMs?: number,
     opened?: (write: (request: Request) => void, close: () => void) => void,
   ): Promise<void> {
     return new Promise((resolve, reject) => {
       const socket = net.connect(this.path);
-      const decoder = new LineDecoder();
+      const decoder = new FrameDecoder();
       let failed = false;
       const close = (): void => {
         socket.end();
@@ -76,15 +77,15 @@ export class ControlClient {
       });
       socket.on('data', (chunk) => {
         try {
-          for (const line of decoder.push(chunk)) {
-            const reply = JSON.parse(line) as Reply;
+          for (const { message, payload } of decoder.push(chunk)) {
+            const reply = message as Reply;
             if (reply.v !== PROTOCOL_VERSION)
               return fail(
                 new UsageError(`the ps-run at ${this.path} speaks protocol version ${String(reply.v)}, this one ${PROTOCOL_VERSION}`),
               );
             if (timer) clearTimeout(timer);
             if ('ok' in reply && !reply.ok) return fail(new UsageError(reply.error));
-            onReply(reply, close);
+            onReply(reply, close, payload);
           }
         } catch (error) {
           fail(new UsageError(`unreadable answer from ${this.path}: ${(error as Error).message}`));

@@ -10,23 +10,100 @@ import type { LogStream } from '../output/hub.js';
 import { countLines } from '../output/lines.js';
 import type { StoredLine } from '../output/ring.js';
 import type { RuntimeControl } from '../runtime/control.js';
-import { encode, LineDecoder, parseRequest, ProtocolError, type Reply, type Request } from './protocol.js';
+import { carrying, encode, LineDecoder, parseRequest, ProtocolError, type Reply, type Request } from './protocol.js';
 import { ensureSocketDirectory } from './socket-path.js';
 import { dial } from './client.js';
 
 /** A follower with this much unsent is behind: further lines are dropped (and counted) until it drains. */
 export const FOLLOWER_QUEUE_BYTES = 256 * 1024;
+/** A follower's frames are gathered for this long and written together. */
+export const FOLLOWER_FLUSH_MS = 10;
 
 const V = 1 as const;
 
-function linesFrame(name: string, stream: LogStream | string, time: number, data: Buffer): string {
-  return encode({ v: V, kind: 'lines', name, stream, time, data: data.toString('base64') });
+/** Writes the pieces of frames as one write (one writev: the blocks of output are not copied). */
+function writeAll(socket: net.Socket, pieces: (string | Buffer)[]): void {
+  if (pieces.length === 1) socket.write(pieces[0] as string | Buffer);
+  if (pieces.length <= 1) return;
+  socket.cork();
+  for (const piece of pieces) socket.write(piece);
+  socket.uncork();
 }
 
-function tailFrames(tail: Map<string, StoredLine[]>): string {
+function linesFrame(name: string, stream: LogStream | string, time: number, data: Buffer, binary: boolean): (string | Buffer)[] {
+  return carrying({ v: V, kind: 'lines', name, stream, time }, data, binary);
+}
+
+function tailFrames(tail: Map<string, StoredLine[]>, binary: boolean): (string | Buffer)[] {
   const all = [...tail.entries()].flatMap(([name, lines]) => lines.map((l) => ({ name, ...l })));
   all.sort((a, b) => a.time - b.time);
-  return all.map((l) => linesFrame(l.name, l.stream, l.time, Buffer.concat([l.line, Buffer.from('\n')]))).join('');
+  const newline = Buffer.from('\n');
+  return all.flatMap((l) => linesFrame(l.name, l.stream, l.time, Buffer.concat([l.line, newline]), binary));
+}
+
+/**
+ * What one `logs -f` follower is sent. Frames are gathered over a turn of the event loop and written
+ * together (one write however many blocks arrived in that turn); once FOLLOWER_QUEUE_BYTES are unsent,
+ * lines are dropped and counted, and the count is sent before the next frame or when the socket drains.
+ */
+class FollowerFeed {
+  private pieces: (string | Buffer)[] = [];
+  /** Bytes gathered and not yet handed to the socket. */
+  private gathered = 0;
+  private dropped = 0;
+  private scheduled = false;
+  /** Waiting for the socket's 'drain' to send the count of dropped lines. */
+  private awaitingDrain = false;
+
+  constructor(
+    private readonly socket: net.Socket,
+    private readonly binary: boolean,
+  ) {}
+
+  lines(name: string, stream: LogStream, block: Buffer, time: number, ends?: Int32Array): void {
+    if (this.socket.writableLength + this.gathered >= FOLLOWER_QUEUE_BYTES) {
+      if (!this.awaitingDrain) {
+        this.awaitingDrain = true;
+        this.socket.once('drain', this.drained);
+      }
+      // The hub's count: a follower far behind costs no scan of what it loses.
+      this.dropped += ends?.length ?? countLines(block);
+      return;
+    }
+    this.report();
+    this.gather(linesFrame(name, stream, time, block, this.binary));
+  }
+
+  private readonly drained = (): void => {
+    this.awaitingDrain = false;
+    this.report();
+  };
+
+  private report(): void {
+    if (this.dropped === 0 || this.socket.destroyed) return;
+    this.gather([encode({ v: V, kind: 'dropped', count: this.dropped })]);
+    this.dropped = 0;
+  }
+
+  private gather(pieces: (string | Buffer)[]): void {
+    for (const piece of pieces) {
+      this.pieces.push(piece);
+      this.gathered += piece.length;
+    }
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setTimeout(this.flush, FOLLOWER_FLUSH_MS).unref();
+    }
+  }
+
+  private readonly flush = (): void => {
+    this.scheduled = false;
+    const pieces = this.pieces;
+    this.pieces = [];
+    this.gathered = 0;
+    // One buffer: a single write, cheaper here than a writev of two pieces per block.
+    if (!this.socket.destroyed) this.socket.write(Buffer.concat(pieces.map((p) => (typeof p === 'string' ? Buffer.from(p) : p))));
+  };
 }
 
 export class ControlServer {
@@ -205,26 +282,10 @@ export class ControlServer {
   ): void {
     const names = this.runtime.resolve(request.targets);
     send({ v: V, ok: true, names });
-    let dropped = 0;
-    const subscriber = request.follow
-      ? {
-          lines: (name: string, stream: LogStream, block: Buffer, time: number, ends?: Int32Array): void => {
-            if (socket.writableLength >= FOLLOWER_QUEUE_BYTES) {
-              if (dropped === 0) socket.once('drain', reportDropped);
-              // The hub's count: a follower far behind costs no scan of what it loses.
-              dropped += ends?.length ?? countLines(block);
-              return;
-            }
-            socket.write(linesFrame(name, stream, time, block));
-          },
-        }
-      : undefined;
-    const reportDropped = (): void => {
-      if (dropped > 0 && !socket.destroyed) socket.write(encode({ v: V, kind: 'dropped', count: dropped }));
-      dropped = 0;
-    };
-    const { tail, unsubscribe } = this.runtime.follow(request.targets.length === 0 ? 'all' : names, request.lines, subscriber);
-    socket.write(tailFrames(tail));
+    const binary = request.binary === true;
+    const feed = request.follow ? new FollowerFeed(socket, binary) : undefined;
+    const { tail, unsubscribe } = this.runtime.follow(request.targets.length === 0 ? 'all' : names, request.lines, feed);
+    writeAll(socket, tailFrames(tail, binary));
     if (!request.follow) {
       socket.end(encode({ v: V, kind: 'end', reason: 'done' }));
       return;
@@ -244,8 +305,10 @@ export class ControlServer {
       throw new UsageError(`attach needs one instance; "${request.target}" matches ${[name, ...more].join(', ')}`);
     const tty = this.runtime.status().find((s) => s.name === name)?.tty === true;
     send({ v: V, ok: true, names: [name], ...(tty ? { tty } : {}) });
+    const binary = request.binary === true;
     const { tail } = this.runtime.follow([name], request.lines, undefined);
-    socket.write(tailFrames(tail));
+    writeAll(socket, tailFrames(tail, binary));
+    const raw = (bytes: Buffer): void => writeAll(socket, carrying({ v: V, kind: 'raw' }, bytes, binary));
     let dropped = 0;
     const off = this.runtime.listenRaw(name, (chunk) => {
       if (socket.writableLength >= FOLLOWER_QUEUE_BYTES) {
@@ -253,19 +316,16 @@ export class ControlServer {
         return;
       }
       if (dropped > 0) {
-        socket.write(encode({ v: V, kind: 'raw', data: Buffer.from(`\n[ps-run: ${dropped} bytes dropped]\n`).toString('base64') }));
+        raw(Buffer.from(`\n[ps-run: ${dropped} bytes dropped]\n`));
         dropped = 0;
       }
-      socket.write(encode({ v: V, kind: 'raw', data: chunk.toString('base64') }));
+      raw(chunk);
     });
     cleanups.push(off);
     return (next) => {
       if (next.cmd !== 'input') return;
-      if (!this.runtime.input(name, Buffer.from(next.data, 'base64'))) {
-        socket.write(
-          encode({ v: V, kind: 'raw', data: Buffer.from(`[ps-run: ${name} is not running; input dropped]\n`).toString('base64') }),
-        );
-      }
+      if (!this.runtime.input(name, Buffer.from(next.data, 'base64')))
+        raw(Buffer.from(`[ps-run: ${name} is not running; input dropped]\n`));
     };
   }
 }

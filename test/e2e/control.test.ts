@@ -1,12 +1,15 @@
 // Driving a running ps-run through its control socket: restart, stop, scale, status, logs, quit, the
 // socket's safety and every client error. Real processes, real ports, a socket per test. Ports 26000-26999.
+import { execFile } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, statSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { FrameDecoder, type Frame } from '../../src/control/protocol.js';
 import type { InstanceStatus } from '../../src/runtime/control.js';
 import {
+  BIN,
   MARK,
   client,
   exitWithin,
@@ -206,6 +209,45 @@ describe('ps-run logs', () => {
       .split('\n')
       .map((l) => Number(/tick (\d+)$/.exec(l)?.[1]));
     numbers.forEach((n, i) => i > 0 && expect(n).toBe((numbers[i - 1] ?? 0) + 1));
+    run.signal('SIGINT');
+    expect(await exitWithin(run)).toBe(130);
+  });
+
+  it('carries any bytes unchanged: raw after each frame for the CLI, base64 for a client that does not ask', async () => {
+    // Invalid UTF-8 and a NUL: no text encoding survives these, so only a byte-exact path passes.
+    const sent = Buffer.from([0x63, 0x61, 0x66, 0xc3, 0xa9, 0x20, 0xff, 0xfe, 0x00, 0x20, 0x65, 0x6e, 0x64, 0x0a]);
+    const procfile = `raw: printf 'caf\\303\\251 \\377\\376\\000 end\\n'; exec sleep 600\n`;
+    const { app, socket, run } = await started(['-p', '26500'], procfile, /raw\.1 +\| caf/);
+    const printed = await new Promise<Buffer>((resolve, reject) =>
+      execFile(
+        process.execPath,
+        [BIN, 'logs', 'raw', '-s', socket, '--no-timestamp'],
+        { cwd: app, env: { ...process.env, NO_COLOR: '1' }, encoding: 'buffer', timeout: 60_000 },
+        (error, stdout) => (error ? reject(error) : resolve(stdout)),
+      ),
+    );
+    // Prefixed as in the main log (its column as wide as `system`), then the bytes as they were printed.
+    expect(printed.toString('latin1')).toMatch(/^raw\.1 +\| /);
+    expect(printed.subarray(printed.indexOf('| ') + 2).equals(sent)).toBe(true);
+    // The protocol itself, both ways.
+    const ask = async (binary: boolean): Promise<Frame[]> => {
+      const peer = net.connect(socket);
+      const decoder = new FrameDecoder();
+      const frames: Frame[] = [];
+      peer.on('data', (chunk: Buffer) => frames.push(...decoder.push(chunk)));
+      peer.write(`${JSON.stringify({ v: 1, cmd: 'logs', targets: ['raw'], lines: 10, follow: false, binary })}\n`);
+      await new Promise((resolve) => peer.once('close', resolve));
+      return frames;
+    };
+    const [okRaw, linesRaw, endRaw] = await ask(true);
+    expect(okRaw?.message).toMatchObject({ ok: true, names: ['raw.1'] });
+    expect(linesRaw?.message).toMatchObject({ kind: 'lines', name: 'raw.1', bytes: sent.length });
+    expect(linesRaw?.payload?.equals(sent)).toBe(true);
+    expect(endRaw?.message).toMatchObject({ kind: 'end' });
+    const [, lines64] = await ask(false);
+    expect(lines64?.payload).toBeUndefined();
+    expect(lines64?.message).not.toHaveProperty('bytes');
+    expect(Buffer.from((lines64?.message as { data: string }).data, 'base64').equals(sent)).toBe(true);
     run.signal('SIGINT');
     expect(await exitWithin(run)).toBe(130);
   });
