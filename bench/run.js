@@ -414,6 +414,30 @@ async function main() {
         atLeast(rate(kind) / alone, 0.9, '≥ 0.90× without'),
       ]);
     }
+    // What a follower costs ps-run itself, at a rate it keeps up with: CPU per line, with and without.
+    const pairs = await repeat('follow-cpu', async (i) => {
+      const run = (follower) => overhead({ via: 'ps-run', producers: 4, rate: 25_000, port: PORTS.follow, follower });
+      if (i % 2 === 0) {
+        const alone = await run(false);
+        return { alone, followed: await run(true) };
+      }
+      const followed = await run(true);
+      return { alone: await run(false), followed };
+    });
+    const median = (side, key) =>
+      m(
+        pairs.map((p) => p[side]),
+        key,
+      );
+    const withF = median('followed', 'cpuUsPerLine');
+    const withoutF = median('alone', 'cpuUsPerLine');
+    const perRun = pairs.map((p) => p.followed.cpuUsPerLine / p.alone.cpuUsPerLine);
+    rows.push([
+      `   ps-run CPU per line at ${(median('followed', 'linesPerSec') / 1000).toFixed(0)}k lines/s (4 × 25k) with a \`logs -f\` follower reading everything`,
+      `${withF.toFixed(2)} µs (${ratio(withF / withoutF)} without; per run ${spread(perRun, (x) => x.toFixed(2))}); the follower printed ${(median('followed', 'followerLines') / 1000).toFixed(0)}k lines, ${(median('followed', 'followerDropped') / 1000).toFixed(0)}k dropped`,
+      `${withoutF.toFixed(2)} µs without a follower, same run`,
+      '(no target)',
+    ]);
   }
   if (wanted('watch')) {
     const tree = makeTree(path.join(WORK, 'watch-tree'));

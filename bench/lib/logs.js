@@ -261,18 +261,24 @@ export async function throughputDirect({ seconds, producers = 4 }) {
 
 /**
  * The relay's own CPU per line and memory (ps-run, or the bare Node relay as the floor) while `producers` processes print `rate` lines/s each, measured
- * over `windowS` seconds after `warmS` seconds of warm-up.
+ * over `windowS` seconds after `warmS` seconds of warm-up. With `follower`, a `logs -f` CLI reads everything from the start.
  */
-export async function overhead({ via, producers, rate, warmS = 1, windowS = 3, port }) {
-  const dir = freshDir(`overhead-${via}-${producers}`);
+export async function overhead({ via, producers, rate, warmS = 1, windowS = 3, port, follower = false }) {
+  const dir = freshDir(`overhead-${via}-${producers}${follower ? '-followed' : ''}`);
   const file = path.join(dir, 'out.log');
   const fd = openSync(file, 'w');
   const mark = marker();
+  const socket = socketIn(dir);
   const env = { SECONDS_TO_RUN: String(warmS + windowS + 0.5), RATE: String(rate), TIMES_DIR: path.join(dir, 'times'), BENCH_RUN: mark };
   const run =
     via === 'ps-run'
-      ? startPsRun(['start', `spew=${producers}`, '-p', String(port)], { cwd: dir, env, stdout: fd })
+      ? startPsRun(['start', `spew=${producers}`, '-p', String(port), '-s', socket], { cwd: dir, env, stdout: fd })
       : startNode(BARE_RELAY, [`exec ${SPEW}`, String(producers)], { cwd: dir, env, stdout: fd });
+  let attached;
+  if (follower) {
+    await waitUntil(() => existsSync(socket), { what: 'the control socket' });
+    attached = await startFollower('reading', { dir, socket });
+  }
   await sleep(warmS * 1000);
   const own = ownProcesses(run.pid);
   const before = { at: nowNs(), cpu: cpuMs(own), size: fstatSync(fd).size };
@@ -285,6 +291,7 @@ export async function overhead({ via, producers, rate, warmS = 1, windowS = 3, p
   const after = { at: nowNs(), cpu: cpuMs(own), size: fstatSync(fd).size };
   await run.exited;
   closeSync(fd);
+  const seen = (await attached?.finish()) ?? {};
   const left = killLeftovers('BENCH_RUN', mark);
   let lines = 0;
   forEachFileLine(file, (line, endOffset) => {
@@ -297,5 +304,6 @@ export async function overhead({ via, producers, rate, warmS = 1, windowS = 3, p
     rssMiB: rss,
     processes: own.length,
     left,
+    ...seen,
   };
 }
