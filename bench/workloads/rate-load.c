@@ -89,8 +89,8 @@ static int finish_connect(unsigned id) {
   return 1;
 }
 
-/** A whole response in the buffer: its length, else 0. Sets *status. */
-static int response_length(struct conn *c, int *status) {
+/** A whole response in the buffer: its length, else 0. Sets *status, and *last when the server closes after it. */
+static int response_length(struct conn *c, int *status, int *last) {
   c->buf[c->len] = 0;
   char *end = strstr(c->buf, "\r\n\r\n");
   if (!end) return 0;
@@ -100,6 +100,9 @@ static int response_length(struct conn *c, int *status) {
   if (cl && cl < end) body = strtol(cl + 17, NULL, 10);
   if (c->len < head + body) return 0;
   *status = atoi(c->buf + 9);
+  // nginx answers its keepalive_requests-th request on a connection (1,000 by default) so, then closes it.
+  char *close = strcasestr(c->buf, "\r\nconnection: close");
+  *last = close && close < end;
   return head + (int)body;
 }
 
@@ -186,8 +189,8 @@ int main(int argc, char **argv) {
           ssize_t r = read(c->fd, c->buf + c->len, (size_t)(BUF - 1 - c->len));
           if (r > 0) {
             c->len += (int)r;
-            int status, whole;
-            while (c->busy && (whole = response_length(c, &status)) > 0) {
+            int status, whole, last = 0;
+            while (c->busy && (whole = response_length(c, &status, &last)) > 0) {
               if (status == 200) {
                 ok++;
                 latencies[nlat++] = now_ns() - c->due;
@@ -198,7 +201,8 @@ int main(int argc, char **argv) {
               memmove(c->buf, c->buf + whole, (size_t)(c->len - whole));
               c->len -= whole;
             }
-            if (c->len >= BUF - 1) {
+            // A connection the server closes after this answer: a new one, before a request goes to it.
+            if (last || c->len >= BUF - 1) {
               close_conn((int)id, 1);
               break;
             }
