@@ -42,16 +42,16 @@ function tailFrames(tail: Map<string, StoredLine[]>, binary: boolean): (string |
 }
 
 /**
- * What one `logs -f` follower is sent. Frames are gathered over a turn of the event loop and written
- * together (one write however many blocks arrived in that turn); once FOLLOWER_QUEUE_BYTES are unsent,
- * lines are dropped and counted, and the count is sent before the next frame or when the socket drains.
+ * What one `logs -f` follower is sent. Frames are gathered for FOLLOWER_FLUSH_MS and written together
+ * (one write however many blocks arrived meanwhile); once FOLLOWER_QUEUE_BYTES are unsent, lines are
+ * dropped and counted, and the count is sent before the next frame or when the socket drains.
  */
 class FollowerFeed {
   private pieces: (string | Buffer)[] = [];
   /** Bytes gathered and not yet handed to the socket. */
   private gathered = 0;
   private dropped = 0;
-  private scheduled = false;
+  private timer: NodeJS.Timeout | undefined;
   /** Waiting for the socket's 'drain' to send the count of dropped lines. */
   private awaitingDrain = false;
 
@@ -90,25 +90,28 @@ class FollowerFeed {
       this.pieces.push(piece);
       this.gathered += piece.length;
     }
-    if (!this.scheduled) {
-      this.scheduled = true;
-      setTimeout(this.flush, FOLLOWER_FLUSH_MS).unref();
-    }
+    this.timer ??= setTimeout(this.flush, FOLLOWER_FLUSH_MS).unref();
   }
 
-  private readonly flush = (): void => {
-    this.scheduled = false;
+  /** Writes what is gathered now (on its timer, and before the server's last frame). */
+  readonly flush = (): void => {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.pieces.length === 0) return;
     const pieces = this.pieces;
     this.pieces = [];
     this.gathered = 0;
     // One buffer: a single write, cheaper here than a writev of two pieces per block.
-    if (!this.socket.destroyed) this.socket.write(Buffer.concat(pieces.map((p) => (typeof p === 'string' ? Buffer.from(p) : p))));
+    if (!this.socket.destroyed && !this.socket.writableEnded)
+      this.socket.write(Buffer.concat(pieces.map((p) => (typeof p === 'string' ? Buffer.from(p) : p))));
   };
 }
 
 export class ControlServer {
   private readonly server = net.createServer((socket) => this.serve(socket));
   private readonly sockets = new Set<net.Socket>();
+  /** The follower feed of each `logs -f` connection. */
+  private readonly feeds = new Map<net.Socket, FollowerFeed>();
   private listening = false;
 
   constructor(
@@ -154,7 +157,11 @@ export class ControlServer {
   async close(): Promise<void> {
     if (!this.listening) return;
     this.listening = false;
-    for (const socket of this.sockets) socket.end(encode({ v: V, kind: 'end', reason: 'ps-run stopped' }));
+    for (const socket of this.sockets) {
+      // A follower gets the lines gathered for it before the end.
+      this.feeds.get(socket)?.flush();
+      socket.end(encode({ v: V, kind: 'end', reason: 'ps-run stopped' }));
+    }
     try {
       unlinkSync(this.path);
     } catch {
@@ -185,6 +192,7 @@ export class ControlServer {
     socket.on('error', () => socket.destroy());
     socket.on('close', () => {
       this.sockets.delete(socket);
+      this.feeds.delete(socket);
       for (const cleanup of cleanups) cleanup();
     });
     socket.on('data', (chunk) => {
@@ -284,6 +292,7 @@ export class ControlServer {
     send({ v: V, ok: true, names });
     const binary = request.binary === true;
     const feed = request.follow ? new FollowerFeed(socket, binary) : undefined;
+    if (feed) this.feeds.set(socket, feed);
     const { tail, unsubscribe } = this.runtime.follow(request.targets.length === 0 ? 'all' : names, request.lines, feed);
     writeAll(socket, tailFrames(tail, binary));
     if (!request.follow) {

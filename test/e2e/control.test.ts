@@ -252,6 +252,17 @@ describe('ps-run logs', () => {
     expect(await exitWithin(run)).toBe(130);
   });
 
+  it('a follower gets every line up to the end when ps-run stops, then ends itself', async () => {
+    const procfile = `talker: node -e 'let i = 0; setInterval(() => console.log("tick " + i++), 20); process.on("SIGTERM", () => { console.log("last words"); process.exit(0); })'\n`;
+    const { app, socket, run } = await started(['-p', '26520'], procfile, /talker\.1 +\| tick 3\n/);
+    const follower = tracker.start(['logs', '-f', '-n', '0', 'talker', '-s', socket, '--no-timestamp'], { cwd: app });
+    await follower.waitFor(/talker\.1 +\| tick \d+\n/);
+    run.signal('SIGINT');
+    expect(await exitWithin(run)).toBe(130);
+    expect(await exitWithin(follower)).toBe(0);
+    expect(follower.stdout).toMatch(/talker\.1 +\| last words\n$/);
+  });
+
   it('a follower that never reads does not slow the children or the main log, and is told what it lost', async () => {
     const lines = 200_000;
     const procfile = `web: ${fixture('server.js')}\nspam: LINES=${lines} ${fixture('spam.js')}\n`;
