@@ -101,7 +101,7 @@ class FollowerFeed {
     const pieces = this.pieces;
     this.pieces = [];
     this.gathered = 0;
-    // One buffer: a single write, cheaper here than a writev of two pieces per block.
+    // Joined into one buffer: one write, one iovec, however many blocks were gathered.
     if (!this.socket.destroyed && !this.socket.writableEnded)
       this.socket.write(Buffer.concat(pieces.map((p) => (typeof p === 'string' ? Buffer.from(p) : p))));
   };
