@@ -113,7 +113,7 @@ type Uncarried<K extends 'lines' | 'raw'> = Omit<Extract<Reply, { kind: K }>, 'd
 
 /**
  * A frame carrying `bytes` of output, as the pieces to write: one line with the bytes in base64, or
- * (binary) the line announcing their length, then the bytes themselves, neither copied nor encoded.
+ * (binary) the line announcing their length, then the bytes themselves, not encoded.
  */
 export function carrying(message: Uncarried<'lines'> | Uncarried<'raw'>, bytes: Buffer, binary: boolean): (string | Buffer)[] {
   if (binary) return [encode({ ...message, bytes: bytes.length } as Reply), bytes];

@@ -21,13 +21,12 @@ export const FOLLOWER_FLUSH_MS = 10;
 
 const V = 1 as const;
 
-/** Writes the pieces of frames as one write (one writev: the blocks of output are not copied). */
+/** Writes the pieces of frames (a binary frame's line and bytes, a tail's frames, a follower's gathered ones) as one write. */
 function writeAll(socket: net.Socket, pieces: (string | Buffer)[]): void {
-  if (pieces.length === 1) socket.write(pieces[0] as string | Buffer);
-  if (pieces.length <= 1) return;
-  socket.cork();
-  for (const piece of pieces) socket.write(piece);
-  socket.uncork();
+  if (pieces.length === 0) return;
+  socket.write(
+    pieces.length === 1 ? (pieces[0] as string | Buffer) : Buffer.concat(pieces.map((p) => (typeof p === 'string' ? Buffer.from(p) : p))),
+  );
 }
 
 function linesFrame(name: string, stream: LogStream | string, time: number, data: Buffer, binary: boolean): (string | Buffer)[] {
@@ -101,9 +100,7 @@ class FollowerFeed {
     const pieces = this.pieces;
     this.pieces = [];
     this.gathered = 0;
-    // Joined into one buffer: one write, one iovec, however many blocks were gathered.
-    if (!this.socket.destroyed && !this.socket.writableEnded)
-      this.socket.write(Buffer.concat(pieces.map((p) => (typeof p === 'string' ? Buffer.from(p) : p))));
+    if (!this.socket.destroyed && !this.socket.writableEnded) writeAll(this.socket, pieces);
   };
 }
 
