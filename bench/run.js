@@ -112,7 +112,7 @@ async function routerRows() {
   rows.push([
     '   Node proxies compared (same servers, same load)',
     `ps-run start --router ${kilo(router)}; the Router class alone in a host process ${kilo(rps('routerHost'))} (least connections), ${kilo(rps('routerRoundRobin'))} (round robin)`,
-    `node:http + stream.pipeline, no bookkeeping ${kilo(rps('bareNode'))}; http-proxy-3 ${kilo(rps('httpProxy3'))}`,
+    `node:http + stream.pipeline, no bookkeeping ${kilo(rps('bareNode'))}; http-proxy-3 ${kilo(rps('httpProxy3'))}; node:http + an undici Pool per instance, no bookkeeping ${kilo(rps('undici'))}`,
     '(no target)',
   ]);
   const rate = Math.round(router / 2);

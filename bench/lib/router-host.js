@@ -1,6 +1,6 @@
 // A proxy in a process of its own, for the router bench: `node router-host.js '<json config>'`.
 // config.impl: 'router' (ps-run's Router, from dist/), 'bare-node' (node:http + stream.pipeline, no
-// bookkeeping: the floor for a Node proxy) or 'http-proxy-3' (that library, from bench/.work).
+// bookkeeping: the floor for a Node proxy), 'http-proxy-3' or 'undici' (those libraries, from bench/.work).
 // With config.supervise, it also plays the runtime for the C server instances: restarts one that
 // dies (after ps-run's first back-off delay, 100 ms), admits it once its port accepts, and runs a
 // rolling restart on the line `roll` on stdin. `kill <name>` SIGKILLs an instance. Prints JSON lines.
@@ -48,6 +48,32 @@ async function startProxy() {
     const proxy = createProxyServer({ xfwd: true, agent: new Agent({ keepAlive: true, scheduling: 'lifo' }) });
     proxy.on('error', (_error, _req, res) => res.destroy?.());
     server = createServer((req, res) => proxy.web(req, res, { target: `http://127.0.0.1:${pick()}` }));
+  } else if (config.impl === 'undici') {
+    // node:http facing the client and an undici Pool per instance driven through dispatch (the router's
+    // instance side until 2026-12-01), with no bookkeeping: what that library costs on its own.
+    const require = createRequire(path.join(ROOT, 'bench/.work/undici/package.json'));
+    const { Pool } = require('undici');
+    const pools = new Map(ports.map((port) => [port, new Pool(`http://127.0.0.1:${port}`, { connections: null, pipelining: 1 })]));
+    server = createServer((req, res) => {
+      const hasBody = req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
+      pools.get(pick()).dispatch(
+        { path: req.url, method: req.method, headers: req.rawHeaders, body: hasBody ? req : null, headersTimeout: 0, bodyTimeout: 0 },
+        {
+          onConnect() {},
+          onHeaders(status, rawHeaders, resume) {
+            res.writeHead(
+              status,
+              rawHeaders.map((b) => b.toString('latin1')),
+            );
+            res.on('drain', resume);
+            return true;
+          },
+          onData: (chunk) => res.write(chunk),
+          onComplete: () => res.end(),
+          onError: () => res.destroy(),
+        },
+      );
+    });
   } else throw new Error(`unknown impl ${config.impl}`);
   await new Promise((resolve) => server.listen(config.port, '127.0.0.1', resolve));
   return { close: () => new Promise((resolve) => (server.closeAllConnections(), server.close(resolve))), admit() {}, remove() {} };

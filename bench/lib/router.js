@@ -1,5 +1,5 @@
 // The router bench: the C server (HTTP mode) reached directly, behind ps-run's router, behind other Node
-// proxies (bare node:http, http-proxy-3), behind nginx and behind node-foreman's `nf start -x`; wrk for
+// proxies (bare node:http, http-proxy-3, undici), behind nginx and behind node-foreman's `nf start -x`; wrk for
 // top rates, a rate-limited loader for added latency, and failed requests during rolling restarts and
 // SIGKILLs under a steady load. Ports: the block given by run.js (13000-13999), 127.0.0.1 only.
 import { execFile, execFileSync, spawn } from 'node:child_process';
@@ -26,7 +26,7 @@ const onPath = (tool) => {
   }
 };
 
-/** Installs what the router bench needs and lacks: wrk and nginx from Debian, foreman and http-proxy-3 from npm into bench/.work. */
+/** Installs what the router bench needs and lacks: wrk and nginx from Debian, foreman, http-proxy-3 and undici from npm into bench/.work. */
 export function prepareRouterBench() {
   const missing = ['wrk', 'nginx'].filter((tool) => !onPath(tool) && !existsSync(`/usr/sbin/${tool}`));
   if (missing.length > 0) {
@@ -40,6 +40,8 @@ export function prepareRouterBench() {
     ['foreman', 'foreman@3.0.1'],
     // 1.x: the 2.x line needs Node 22.
     ['http-proxy-3', 'http-proxy-3@1.23.3'],
+    // The version the router used until 2026-12-01.
+    ['undici', 'undici@6.29.1'],
   ]) {
     const prefix = path.join(WORK, dir);
     if (existsSync(path.join(prefix, 'node_modules', spec.split('@')[0]))) continue;
@@ -223,6 +225,7 @@ export async function routerThroughput({ port, seconds, connections = 50 }) {
     );
     await measure('bareNode', () => startHost({ impl: 'bare-node', port: port + 12, instances }, mark), port + 12);
     await measure('httpProxy3', () => startHost({ impl: 'http-proxy-3', port: port + 13, instances }, mark), port + 13);
+    await measure('undici', () => startHost({ impl: 'undici', port: port + 17, instances }, mark), port + 17);
     await measure('nginx', () => startNginx(port + 14, servers, mark), port + 14);
     await measure('foreman', () => startForeman(port + 15, port + 100, 3, mark), port + 15);
   } finally {

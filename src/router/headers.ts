@@ -70,10 +70,14 @@ const append = (chain: string | undefined, item: string): string =>
 const SET_BY_ROUTER = new Set(['x-forwarded-for', 'forwarded', 'x-forwarded-proto', 'x-forwarded-host']);
 
 export interface ForwardedHead {
-  /** A flat [name, value, ...] list (names as the client wrote them), as undici and node:http take it. */
+  /** A flat [name, value, ...] list (names as the client wrote them), as node:http takes it. */
   headers: string[];
   /** Whether a body follows: Transfer-Encoding, or a Content-Length other than 0. */
   hasBody: boolean;
+  /** Whether the client sent the body in chunks (Transfer-Encoding): its length is not known. */
+  chunked: boolean;
+  /** Whether the headers name a Host. */
+  host: boolean;
 }
 
 /**
@@ -93,6 +97,7 @@ export function requestHeaders(raw: readonly string[], client: ClientInfo): Forw
   let chain: string | undefined;
   let forwarded: string | undefined;
   let hasBody = false;
+  let chunked = false;
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = (raw[i] as string).toLowerCase();
     const value = raw[i + 1] as string;
@@ -102,7 +107,8 @@ export function requestHeaders(raw: readonly string[], client: ClientInfo): Forw
     else if (name === 'upgrade') upgrade ??= value;
     else if (name === 'x-forwarded-for') chain = chain === undefined ? value : `${chain}, ${value}`;
     else if (name === 'forwarded') forwarded = forwarded === undefined ? value : `${forwarded}, ${value}`;
-    else if (name === 'transfer-encoding' || (name === 'content-length' && value !== '0')) hasBody = true;
+    else if (name === 'transfer-encoding') hasBody = chunked = true;
+    else if (name === 'content-length' && value !== '0') hasBody = true;
   }
   const named = connection && connectionOptions(connection);
   const out: string[] = [];
@@ -124,5 +130,5 @@ export function requestHeaders(raw: readonly string[], client: ClientInfo): Forw
   out.push('x-forwarded-for', append(chain, address), 'forwarded', append(forwarded, hop.join(';')), 'x-forwarded-proto', client.proto);
   if (host !== undefined) out.push('x-forwarded-host', host);
   if (client.upgrade && upgrade !== undefined) out.push('connection', 'upgrade', 'upgrade', upgrade);
-  return { headers: out, hasBody };
+  return { headers: out, hasBody, chunked, host: host !== undefined };
 }

@@ -2,9 +2,7 @@
 // each request to an instance in the rotation, retries what can be saved when one fails, tunnels
 // upgrades, and answers 503 when no instance became ready in time.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createRequire } from 'node:module';
 import type { Duplex } from 'node:stream';
-import type { Pool } from 'undici';
 import { UsageError } from '../errors.js';
 import { findPortHolder } from '../port-holder.js';
 import { systemClock, type Clock } from '../supervisor/clock.js';
@@ -14,6 +12,7 @@ import { requestHeaders } from './headers.js';
 import { tcpAccepts, type PortProbe } from './probe.js';
 import { Rotation, type Member, type MemberState } from './rotation.js';
 import { rawHead, upgradeOnce } from './upgrade.js';
+import { InstancePool } from './upstream.js';
 
 export interface AccessEntry {
   method: string;
@@ -60,9 +59,7 @@ export class Router {
   private readonly server: Server;
   private readonly rotationTable: Rotation;
   /** Per instance, a pool of keep-alive connections to it; dropped when it leaves the rotation (a new port is a new member). */
-  private readonly pools = new Map<string, Pool>();
-  /** undici, loaded by listen(): only a ps-run that routes pays for loading it. */
-  private makePool: ((port: number) => Pool) | undefined;
+  private readonly pools = new Map<string, InstancePool>();
   private readonly tunnels = new Set<Duplex>();
   private closed = false;
 
@@ -90,11 +87,7 @@ export class Router {
     return `http://${this.host.includes(':') ? `[${this.host}]` : this.host}:${port}`;
   }
 
-  async listen(): Promise<void> {
-    // Required here (not import(): the CLI bundle runs from V8's code cache, where import() cannot).
-    const { Pool } = createRequire(import.meta.url)('undici') as typeof import('undici');
-    // No limit on connections per instance (as many as requests in flight), kept alive between requests.
-    this.makePool = (port) => new Pool(`http://${INSTANCE_HOST}:${port}`, { connections: null, pipelining: 1 });
+  listen(): Promise<void> {
     return new Promise((resolve, reject) => {
       const onError = (error: NodeJS.ErrnoException): void => reject(listenError(error, this.host, this.port));
       this.server.once('error', onError);
@@ -216,11 +209,10 @@ export class Router {
   }
 
   /** The instance's connection pool, made on first use. */
-  private poolFor(member: Member): Pool {
+  private poolFor(member: Member): InstancePool {
     let pool = this.pools.get(member.name);
     if (pool === undefined) {
-      if (this.makePool === undefined) throw new Error('Router.listen() must be called before requests are forwarded');
-      pool = this.makePool(member.port);
+      pool = new InstancePool(member.port, INSTANCE_HOST);
       this.pools.set(member.name, pool);
     }
     return pool;
@@ -231,10 +223,10 @@ export class Router {
     const pool = this.pools.get(name);
     if (pool === undefined) return;
     this.pools.delete(name);
-    pool.destroy().catch(() => {});
+    pool.destroy();
   }
 
-  private async attempt(member: Member, send: (pool: Pool) => Promise<Outcome>): Promise<Outcome> {
+  private async attempt(member: Member, send: (pool: InstancePool) => Promise<Outcome>): Promise<Outcome> {
     const pool = this.poolFor(member);
     this.rotationTable.begin(member);
     try {

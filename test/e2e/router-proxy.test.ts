@@ -1,5 +1,5 @@
 // The router against real HTTP servers (child processes) on 127.0.0.1, ports 28000-28199.
-import { request } from 'node:http';
+import { Agent, request } from 'node:http';
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -124,6 +124,42 @@ describe('router', () => {
     expect(head.status).toBe(200);
     expect(head.body).toBe('');
     expect(head.headers['content-type']).toBe('application/octet-stream');
+  });
+
+  it('passes a body that runs until the close, a 204 and a 304, each framed anew for the client, and refuses a malformed head', async () => {
+    const backend = await startBackend('web.1', port());
+    const router = makeRouter();
+    await router.listen();
+    router.admit('web.1', backend.port);
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const untilClose = await fetchText(`${router.url}/until-close`, { agent });
+      expect(untilClose).toMatchObject({ status: 200, body: 'web.1 until the close' });
+      // The client's connection is still good: node:http framed the body for it.
+      expect(untilClose.headers['transfer-encoding']).toBe('chunked');
+      expect(await fetchText(`${router.url}/status?code=204`, { agent })).toMatchObject({ status: 204, body: '' });
+      const notModified = await fetchText(`${router.url}/status?code=304`, { agent });
+      expect(notModified).toMatchObject({ status: 304, body: '' });
+      expect(notModified.headers.etag).toBe('"v1"');
+      expect(await fetchText(`${router.url}/`, { agent })).toMatchObject({ status: 200, body: 'web.1' });
+      // A head with a control character in a value is not passed on: 502.
+      expect(await fetchText(`${router.url}/bad-header`, { agent })).toMatchObject({ status: 502, body: 'no web instance answered\n' });
+    } finally {
+      agent.destroy();
+    }
+  });
+
+  it('sends a request again on a new connection when a kept-alive one turns out closed, without taking the instance out', async () => {
+    const backend = await startBackend('web.1', port());
+    const entries: AccessEntry[] = [];
+    // An instance taken out would never be probed back in here: the requests could only fail.
+    const router = makeRouter({ accessLog: (entry) => entries.push(entry), probe: () => Promise.resolve(false), waitMs: 200 });
+    await router.listen();
+    router.admit('web.1', backend.port);
+    // One at a time, so each request after the first goes out on the connection the one before used.
+    for (let i = 0; i < 5; i++) expect(await fetchText(`${router.url}/second-closes`)).toMatchObject({ status: 200, body: 'web.1' });
+    expect(router.rotation().map((e) => `${e.name}:${e.state}`)).toEqual(['web.1:in']);
+    expect(entries.map((e) => `${e.status} ${e.instance}`)).toEqual(Array(5).fill('200 web.1'));
   });
 
   it('answers 503 naming the type when no instance is ready within waitMs', async () => {

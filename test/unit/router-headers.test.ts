@@ -132,6 +132,11 @@ describe('requestHeaders', () => {
     expect(requestHeaders([], client).hasBody).toBe(false);
   });
 
+  it('says whether the body came in chunks (to be chunked again) and whether a Host was given', () => {
+    expect(requestHeaders(['Transfer-Encoding', 'chunked'], client)).toMatchObject({ chunked: true, host: false });
+    expect(requestHeaders(['Content-Length', '12', 'Host', 'a'], client)).toMatchObject({ chunked: false, host: true });
+  });
+
   it('drops Expect (node:http answered 100-continue) but for an upgrade', () => {
     const raw = ['host', 'a', 'expect', '100-continue', 'content-length', '3'];
     expect(asObject(requestHeaders(raw, client).headers).expect).toBeUndefined();
