@@ -26,6 +26,7 @@ export function rateLoad({ port, rate, seconds, connections = 32, path = '/' }) 
   function pump() {
     while (due.length > 0 && idle.length > 0) {
       const conn = idle.pop();
+      conn.idleMs = conn.answered === undefined ? undefined : nowMs() - conn.answered;
       conn.started = due.shift();
       outstanding++;
       stats.sent++;
@@ -56,6 +57,7 @@ export function rateLoad({ port, rate, seconds, connections = 32, path = '/' }) 
         } else fail(`${status} ${conn.buffer.toString('latin1', end + 4, end + 4 + length).trim()}`);
         conn.buffer = conn.buffer.subarray(end + 4 + length);
         conn.started = undefined;
+        conn.answered = nowMs();
         outstanding--;
         if (/\r\nconnection:\s*close/i.test(head)) return;
         idle.push(conn);
@@ -69,7 +71,10 @@ export function rateLoad({ port, rate, seconds, connections = 32, path = '/' }) 
       if (at >= 0) idle.splice(at, 1);
       if (conn.started !== undefined && !stopping) {
         outstanding--;
-        fail('connection closed with a request in flight');
+        // How long the connection had been idle before this request: about the server's keep-alive
+        // timeout means the server closed it as the request went out (the race any keep-alive client meets).
+        const before = conn.idleMs === undefined ? 'its first request' : `idle ${(conn.idleMs / 1000).toFixed(1)} s before it`;
+        fail(`connection closed with a request in flight (${before})`);
       }
       if (!stopping) open();
     });

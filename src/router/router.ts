@@ -49,6 +49,8 @@ export const DEFAULT_WAIT_MS = 3000;
 /** Attempts per request: the first, and retries on other instances (each failed one is taken out). */
 const MAX_ATTEMPTS = 5;
 const INSTANCE_HOST = '127.0.0.1';
+/** How long an idle client connection is kept open. */
+const KEEP_ALIVE_MS = 75_000;
 
 export class Router {
   readonly type: string;
@@ -75,8 +77,11 @@ export class Router {
       probe: options.probe ?? tcpAccepts,
       onLeave: (member) => this.dropPool(member.name),
     });
-    // No request timeout: a long upload or stream is the application's business, not the router's.
-    this.server = createServer({ requestTimeout: 0 }, (req, res) => void this.handle(req, res));
+    // No request timeout: a long upload or stream is the application's business, not the router's. An
+    // idle client connection is kept 75 s (nginx's default) rather than node:http's 5 s: a client that
+    // sends on a connection as the router closes it loses that request, and the fewer closes the fewer
+    // such races.
+    this.server = createServer({ requestTimeout: 0, keepAliveTimeout: KEEP_ALIVE_MS }, (req, res) => void this.handle(req, res));
     this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => void this.handleUpgrade(req, socket, head));
     this.server.on('clientError', (_error, socket: Duplex) => socket.destroy());
   }
