@@ -5,13 +5,8 @@ import { spawn } from 'node:child_process';
 
 const [command = '', countText = '1', baseText = '11000'] = process.argv.slice(2);
 const children = [];
-for (let i = 0; i < Number(countText); i++) {
-  const env = { ...process.env, PORT: String(Number(baseText) + i), PS: `web.${i + 1}` };
-  const child = spawn('/bin/sh', ['-c', command], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout.on('data', () => {});
-  child.stderr.on('data', () => {});
-  children.push(child);
-}
+// The handlers first: the last server can listen (and the bench send SIGINT) before spawn() has returned
+// to this script, and a SIGINT before the handler would kill this process and leave every server running.
 process.on('SIGTERM', () => {
   for (const child of children) child.kill('SIGKILL');
   process.exit(0);
@@ -27,3 +22,10 @@ process.on('SIGINT', () => {
     process.kill(-child.pid, 'SIGTERM');
   }
 });
+for (let i = 0; i < Number(countText); i++) {
+  const env = { ...process.env, PORT: String(Number(baseText) + i), PS: `web.${i + 1}` };
+  const child = spawn('/bin/sh', ['-c', command], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout.on('data', () => {});
+  child.stderr.on('data', () => {});
+  children.push(child);
+}
