@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { failureReport, summaryTable } from '../../src/output/report.js';
 import { lineEnds } from '../../src/output/lines.js';
-import { LogRings } from '../../src/output/ring.js';
+import { LogRing, LogRings } from '../../src/output/ring.js';
 import type { ReadinessState } from '../../src/readiness/tracker.js';
 import { parseReadyCheck } from '../../src/readiness/spec.js';
 
@@ -128,6 +128,53 @@ describe('LogRings', () => {
     const kept = rings.text('a.1', 1000);
     expect(kept).toHaveLength(151);
     expect([kept[0], kept[1], kept.at(-1)]).toEqual(['first', '000000150', '000000299']);
+  });
+
+  it('matches a plain list of blocks over thousands of small and large blocks, shared chunks and all', () => {
+    // The reference: every block kept as an object, trimmed by the same rule (drop the oldest while over
+    // a limit, the newest always kept), lines cut at read time.
+    let seed = 7;
+    const random = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+    for (const [maxLines, maxBytes] of [
+      [1000, 1024 * 1024],
+      [50, 2000],
+      [5000, 30_000],
+    ] as const) {
+      const ring = new LogRing(maxLines, maxBytes);
+      const kept: { time: number; stream: 'stdout' | 'stderr'; text: string }[] = [];
+      for (let i = 0; i < 3000; i++) {
+        const lines = random(10) === 0 ? 1 + random(400) : 1 + random(3);
+        const text = Array.from({ length: lines }, (_, k) => `${i}.${k} ${'x'.repeat(random(60))}\n`).join('');
+        const stream = random(4) === 0 ? 'stderr' : 'stdout';
+        const block = Buffer.from(text);
+        ring.add(stream, block, i, random(2) === 0 ? lineEnds(block) : undefined);
+        // A line-sized block is copied into a shared chunk: the ring no longer needs the caller's buffer.
+        if (block.length < 100) block.fill(0);
+        kept.push({
+          time: i,
+          stream,
+          text: text.length > maxBytes ? text.slice(text.indexOf('\n', text.length - maxBytes - 1) + 1) : text,
+        });
+        const count = (t: string): number => t.split('\n').length - 1;
+        let lineSum = kept.reduce((n, b) => n + count(b.text), 0);
+        let byteSum = kept.reduce((n, b) => n + b.text.length, 0);
+        while (kept.length > 1 && (lineSum - count(kept[0]!.text) >= maxLines || byteSum > maxBytes)) {
+          lineSum -= count(kept[0]!.text);
+          byteSum -= kept[0]!.text.length;
+          kept.shift();
+        }
+        if (i % 97 === 0 || i === 2999) {
+          const want = kept.flatMap((b) =>
+            b.text
+              .split('\n')
+              .slice(0, -1)
+              .map((line) => `${b.time} ${b.stream} ${line}`),
+          );
+          const got = ring.tail(1_000_000).map((l) => `${l.time} ${l.stream} ${l.line.toString()}`);
+          expect(got).toEqual(want.slice(Math.max(0, want.length - maxLines)));
+        }
+      }
+    }
   });
 
   it('answers with the last n lines only, each with its stream and time', () => {
