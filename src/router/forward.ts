@@ -24,12 +24,12 @@ const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE'])
 const NOT_CONNECTED = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'ETIMEDOUT']);
 
 /** The request line and headers as one string (latin1, as node:http read them). */
-function requestText(method: string, path: string, head: ForwardedHead, port: number): string {
+function requestText(method: string, path: string, head: ForwardedHead, pool: InstancePool): string {
   let text = `${method} ${path} HTTP/1.1\r\n`;
   const headers = head.headers;
   for (let i = 0; i + 1 < headers.length; i += 2) text += `${headers[i] as string}: ${headers[i + 1] as string}\r\n`;
   // HTTP/1.1 requires a Host; a client that sent none (HTTP/1.0) gets the instance's address.
-  if (!head.host) text += `host: 127.0.0.1:${port}\r\n`;
+  if (!head.host) text += `host: ${pool.host}:${pool.port}\r\n`;
   // node:http has taken a chunked body apart; it goes on in chunks again (its length is not known).
   if (head.chunked) text += 'transfer-encoding: chunked\r\n';
   return `${text}\r\n`;
@@ -76,7 +76,7 @@ class Forwarding implements Exchange, ResponseEvents {
     connection.exchange = this;
     this.parser = new ResponseParser(this, this.method === 'HEAD');
     if (!fresh) this.res.once('close', this.onClientGone);
-    connection.socket.write(requestText(this.method, this.req.url ?? '/', this.head, this.pool.port), 'latin1');
+    connection.socket.write(requestText(this.method, this.req.url ?? '/', this.head, this.pool), 'latin1');
     if (!this.head.hasBody) this.requestDone = true;
     // The body is read once the connection is made: a refused attempt leaves it unread for the next.
     else if (connection.connected) this.sendBody();

@@ -14,7 +14,7 @@ export interface ClientInfo {
 }
 
 /** Lower-case names listed in Connection headers: they are hop-by-hop for this message too. */
-function connectionOptions(value: string | string[] | undefined): Set<string> {
+export function connectionOptions(value: string | string[] | undefined): Set<string> {
   const names = new Set<string>();
   for (const line of Array.isArray(value) ? value : value === undefined ? [] : [value]) {
     for (const name of line.split(',')) if (name.trim() !== '') names.add(name.trim().toLowerCase());

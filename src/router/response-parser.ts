@@ -2,6 +2,7 @@
 // bytes in, the head, body pieces and the message's end out, with how the body is framed decided
 // as RFC 9112 section 6.3 says. Pure: no sockets, no clock. One message per request: the router
 // never pipelines, so bytes after a message's end make the connection unfit for reuse.
+import { connectionOptions } from './headers.js';
 
 export interface ResponseHead {
   status: number;
@@ -55,15 +56,6 @@ export class ResponseParser {
     private readonly events: ResponseEvents,
     private readonly head: boolean,
   ) {}
-
-  /** Whether the final head has been seen. */
-  get started(): boolean {
-    return this.state !== 'head';
-  }
-
-  get complete(): boolean {
-    return this.state === 'done';
-  }
 
   execute(data: Buffer): void {
     let at = 0;
@@ -119,11 +111,6 @@ export class ResponseParser {
     return this.state === 'done';
   }
 
-  /** Whether the connection may carry another request (valid once complete). */
-  get keepAlive(): boolean {
-    return this.reusable;
-  }
-
   /** Hands over the body bytes still expected that this read holds; returns the offset after them. */
   private passBody(data: Buffer, at: number): number {
     const take = Math.min(this.remaining, data.length - at);
@@ -170,7 +157,7 @@ export class ResponseParser {
     let length: number | undefined;
     let chunked = false;
     let transferEncoding = false;
-    let close = status[1] === '0';
+    let connection: string[] | undefined;
     for (let i = 1; i < lines.length; i++) {
       const line = lines[i] as string;
       const colon = line.indexOf(':');
@@ -188,20 +175,16 @@ export class ResponseParser {
         transferEncoding = true;
         const codings = value.split(',');
         chunked = (codings[codings.length - 1] as string).trim().toLowerCase() === 'chunked';
-      } else if (lower === 'connection') {
-        for (const option of value.split(',')) {
-          const token = option.trim().toLowerCase();
-          if (token === 'close') close = true;
-          else if (token === 'keep-alive' && status[1] === '0') close = false;
-        }
-      }
+      } else if (lower === 'connection') (connection ??= []).push(value);
     }
     if (code < 200) {
       // 1xx: informational, the final answer follows (101 is not for a request that asked no upgrade).
       if (code === 101) throw new ResponseParseError('101 Switching Protocols to a request that asked no upgrade');
       return;
     }
-    if (close) this.reusable = false;
+    // HTTP/1.1 keeps the connection unless told to close it; HTTP/1.0 closes it unless told to keep it.
+    const options = connectionOptions(connection);
+    if (options.has('close') || (status[1] === '0' && !options.has('keep-alive'))) this.reusable = false;
     this.events.onHead({ status: code, statusText: status[3] ?? '', rawHeaders });
     if (this.head || code === 204 || code === 304) return this.end();
     if (transferEncoding) {

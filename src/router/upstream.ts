@@ -56,7 +56,7 @@ export class InstancePool {
 
   constructor(
     readonly port: number,
-    private readonly host: string,
+    readonly host: string,
   ) {}
 
   /** An idle connection (`reused`: the instance may have closed it a moment ago) or a new one. */

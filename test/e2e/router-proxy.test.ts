@@ -165,6 +165,20 @@ describe('router', () => {
     expect(entries.map((e) => `${e.status} ${e.instance}`)).toEqual(Array(5).fill('200 web.1'));
   });
 
+  it('gives a request without Host (HTTP/1.0) the instance’s address as its Host', async () => {
+    const backend = await startBackend('web.1', port());
+    const router = makeRouter();
+    await router.listen();
+    router.admit('web.1', backend.port);
+    const socket = connect(Number(new URL(router.url).port), '127.0.0.1');
+    socket.write('GET /headers HTTP/1.0\r\n\r\n');
+    let answer = '';
+    socket.on('data', (d: Buffer) => (answer += d.toString()));
+    await new Promise((resolve) => socket.once('close', resolve));
+    const echoed = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as { headers: Record<string, string> };
+    expect(echoed.headers.host).toBe(`127.0.0.1:${backend.port}`);
+  });
+
   it('answers 503 naming the type when no instance is ready within waitMs', async () => {
     const router = makeRouter({ waitMs: 300 });
     await router.listen();

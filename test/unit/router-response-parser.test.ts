@@ -89,6 +89,8 @@ describe('ResponseParser', () => {
     expect(parse('HTTP/1.1 200 OK\r\nConnection: Keep-Alive, Close\r\nContent-Length: 0\r\n\r\n').complete).toEqual([false]);
     expect(parse('HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n').complete).toEqual([false]);
     expect(parse('HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n').complete).toEqual([true]);
+    // close wins, whatever the order of the options.
+    expect(parse('HTTP/1.0 200 OK\r\nConnection: close, keep-alive\r\nContent-Length: 0\r\n\r\n').complete).toEqual([false]);
     expect(parse('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 200 OK\r\n').complete).toEqual([false]);
     // Transfer-Encoding and Content-Length both: the chunks frame it, and the connection is not reused.
     expect(parse('HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\n\r\n')).toMatchObject({
