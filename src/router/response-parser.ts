@@ -183,8 +183,8 @@ export class ResponseParser {
       return;
     }
     // HTTP/1.1 keeps the connection unless told to close it; HTTP/1.0 closes it unless told to keep it.
-    const options = connectionOptions(connection);
-    if (options.has('close') || (status[1] === '0' && !options.has('keep-alive'))) this.reusable = false;
+    const options = connection && connectionOptions(connection);
+    if (options?.has('close') === true || (status[1] === '0' && options?.has('keep-alive') !== true)) this.reusable = false;
     this.events.onHead({ status: code, statusText: status[3] ?? '', rawHeaders });
     if (this.head || code === 204 || code === 304) return this.end();
     if (transferEncoding) {
