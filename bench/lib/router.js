@@ -248,7 +248,7 @@ async function fixedRate({ port, rate, seconds, connections = 32 }) {
 }
 
 /** p99 latency at `rate` requests/s straight to one instance and through `ps-run start --router`, over `seconds`. */
-export async function routerLatency({ port, rate, seconds }) {
+export async function routerLatency({ port, rate, nginxRate, seconds }) {
   const mark = marker();
   const psRun = await startPsRunRouter({ routerPort: port + 10, basePort: port, count: 3, mark });
   try {
@@ -265,10 +265,14 @@ export async function routerLatency({ port, rate, seconds }) {
     // nginx in front of the same three instances at the same rate, warmed up the same way: what a
     // proxy in C adds on this machine at this moment.
     const nginx = await startNginx(port + 11, [port, port + 1, port + 2], mark);
-    let viaNginx;
+    let viaNginx, nginxOwn, directOwn;
     try {
       await fixedRate({ port: port + 11, rate, seconds: WARM_UP_SECONDS });
       viaNginx = await fixedRate({ port: port + 11, rate, seconds });
+      // And nginx at half of its own top rate, beside the instances reached directly at that rate: the
+      // same question asked of a proxy in C, to tell what the machine adds from what the router adds.
+      directOwn = await fixedRate({ port, rate: nginxRate, seconds });
+      nginxOwn = await fixedRate({ port: port + 11, rate: nginxRate, seconds });
     } finally {
       await stop(nginx);
     }
@@ -280,15 +284,26 @@ export async function routerLatency({ port, rate, seconds }) {
       addedP99Low: routedLow.p99 - directLow.p99,
       nginxP99: viaNginx.p99,
       nginxAddedP99: viaNginx.p99 - direct.p99,
+      nginxOwnAddedP99: nginxOwn.p99 - directOwn.p99,
+      nginxOwnP99: nginxOwn.p99,
       coldRouterP99: coldRouted.p99,
       coldRouterMax: coldRouted.max,
       coldDirectP99: coldDirect.p99,
       routerP50: routed.p50,
       directP50: direct.p50,
-      failed: direct.failed + routed.failed + directLow.failed + routedLow.failed + coldRouted.failed + coldDirect.failed + viaNginx.failed,
+      failed:
+        direct.failed +
+        routed.failed +
+        directLow.failed +
+        routedLow.failed +
+        coldRouted.failed +
+        coldDirect.failed +
+        viaNginx.failed +
+        directOwn.failed +
+        nginxOwn.failed,
       // Which load failed, and how, when one did.
       failures: Object.fromEntries(
-        Object.entries({ direct, routed, directLow, routedLow, coldRouted, coldDirect, viaNginx })
+        Object.entries({ direct, routed, directLow, routedLow, coldRouted, coldDirect, viaNginx, directOwn, nginxOwn })
           .filter(([, r]) => r.failed > 0)
           .map(([name, r]) => [name, r.failures]),
       ),
