@@ -74,7 +74,9 @@ export async function runAttach(target: string, flags: SocketFlags & { lines: nu
 export function registerAttach(program: Command, result: CommandResult): void {
   const command = program
     .command('attach')
-    .description("see one instance's output live and type into its stdin (Ctrl-] detaches; the process keeps running)")
+    .description(
+      "see one instance's output live and type into its stdin (Ctrl-] detaches under --tty, Ctrl-C or Ctrl-D otherwise; the process keeps running)",
+    )
     .argument('<name>', 'the instance, e.g. web.1 (a type with one instance will do)');
   addClientOptions(command)
     .option('-n, --lines <n>', 'recent lines to show first', wholeNumber(0, 1000), 20)

@@ -35,12 +35,15 @@ export interface ProjectFlags {
   portStep?: number;
 }
 
-export function addProjectOptions(command: Command): Command {
+const PORT_HELP = 'base port (default: PORT from env files, then the environment, then 5000)';
+
+/** -f, -d, -e, -p, --port-step; `portHelp` for a command whose -p means something else (run). */
+export function addProjectOptions(command: Command, portHelp = PORT_HELP): Command {
   return command
     .option('-f, --procfile <path>', 'Procfile to read', 'Procfile')
     .option('-d, --root <dir>', "working directory of every process (default: the Procfile's directory)")
     .option('-e, --env <files>', 'comma-separated env files (default: .env in the root, if present)')
-    .option('-p, --port <port>', 'base port (default: PORT from env files, then the environment, then 5000)', wholeNumber(1, 65535))
+    .option('-p, --port <port>', portHelp, wholeNumber(1, 65535))
     .option('--port-step <n>', 'ports between process types', wholeNumber(1, 65535), 100);
 }
 

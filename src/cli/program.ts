@@ -73,7 +73,7 @@ Examples:
   $ ps-run start                   run every process type of ./Procfile
   $ ps-run start web=2 -p 8000     two web instances on ports 8000 and 8001
   $ ps-run check                   validate the Procfile and show the ports
-  $ ps-run run 'echo $PORT' -p 9000
+  $ ps-run run -p 9000 'echo $PORT'
   $ ps-run help start
 `,
     );

@@ -115,7 +115,7 @@ export function registerRun(program: Command, result: CommandResult): void {
     .command('run')
     .description("run one command with the app's environment (env files; PORT only with -p), and exit with its status")
     .argument('<command...>', 'a Procfile process type, a shell string, or a program and its arguments');
-  addProjectOptions(command);
+  addProjectOptions(command, 'sets PORT for the command (default: ps-run sets none)');
   command
     .addOption(
       new Option('--log-format <format>', "text (the command's own output, untouched) or json (one JSON object per line)")
