@@ -276,6 +276,7 @@ export async function routerLatency({ port, rate, nginxRate, seconds }) {
     } finally {
       await stop(nginx);
     }
+    const loads = { direct, routed, directLow, routedLow, coldRouted, coldDirect, viaNginx, directOwn, nginxOwn };
     return {
       rate,
       directP99: direct.p99,
@@ -291,19 +292,10 @@ export async function routerLatency({ port, rate, nginxRate, seconds }) {
       coldDirectP99: coldDirect.p99,
       routerP50: routed.p50,
       directP50: direct.p50,
-      failed:
-        direct.failed +
-        routed.failed +
-        directLow.failed +
-        routedLow.failed +
-        coldRouted.failed +
-        coldDirect.failed +
-        viaNginx.failed +
-        directOwn.failed +
-        nginxOwn.failed,
+      failed: Object.values(loads).reduce((n, r) => n + r.failed, 0),
       // Which load failed, and how, when one did.
       failures: Object.fromEntries(
-        Object.entries({ direct, routed, directLow, routedLow, coldRouted, coldDirect, viaNginx, directOwn, nginxOwn })
+        Object.entries(loads)
           .filter(([, r]) => r.failed > 0)
           .map(([name, r]) => [name, r.failures]),
       ),
