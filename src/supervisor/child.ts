@@ -1,7 +1,8 @@
 // The edge to the operating system: spawning a command in its own process group and signalling groups.
 // Everything else takes these as parameters, so unit tests can pass fakes.
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { accessSync, closeSync, constants, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
+import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 
 /** The few members of a child process that ps-run touches. */
@@ -30,9 +31,116 @@ export type SpawnFn = (request: SpawnRequest) => ChildLike;
 /** Send `signal` to process group `pgid`; 0 only probes. Returns false when the group no longer exists. */
 export type SignalGroupFn = (pgid: number, signal: NodeJS.Signals | 0) => boolean;
 
-/** `sh -c command` as the leader of a new process group (and session). */
-export const spawnShell: SpawnFn = ({ command, cwd, env, stdin = 'ignore' }) =>
-  spawn('/bin/sh', ['-c', command], { cwd, env, detached: true, stdio: [stdin, 'pipe', 'pipe'] });
+/**
+ * The words after `exec` of a command that is `exec program [args...]` and nothing the shell would
+ * interpret: no quotes, `$`, globs, redirections, `;`, `&`, `|`, `~`, `#`, braces, backslashes or
+ * assignments, one line, and no option to `exec` itself. undefined for any other command. Pure.
+ */
+export function execWords(command: string): string[] | undefined {
+  const rest = /^[ \t]*exec[ \t]+([^\n]*?)[ \t]*$/.exec(command)?.[1];
+  if (rest === undefined) return undefined;
+  const words = rest.split(/[ \t]+/);
+  const [program] = words;
+  if (program === undefined || program.startsWith('-') || program.includes('=')) return undefined;
+  return words.every((word) => /^[A-Za-z0-9_@%+=:,./-]+$/.test(word)) ? words : undefined;
+}
+
+/** An executable regular file, or false. */
+function isExecutableFile(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** Magic numbers of programs the kernel runs itself: ELF, and Mach-O (thin 32/64-bit, universal). */
+const BINARY_MAGIC = ['7f454c46', 'cefaedfe', 'cffaedfe', 'cafebabe'];
+
+/**
+ * Whether the kernel can run `file` as it is: a binary, or a `#!` script whose interpreter is an
+ * executable file. Anything else the shell would run in its own way (a script without `#!` as a shell
+ * script, a missing interpreter as "not found", 127), so it is left to the shell. Pure but for the read.
+ */
+export function kernelRuns(head: Buffer, isExecutable: (file: string) => boolean): boolean {
+  if (head.length >= 4 && BINARY_MAGIC.includes(head.toString('hex', 0, 4))) return true;
+  if (head.toString('latin1', 0, 2) !== '#!') return false;
+  const interpreter = /^#![ \t]*(\S+)/.exec(head.toString('latin1'))?.[1];
+  return interpreter !== undefined && interpreter.startsWith('/') && isExecutable(interpreter);
+}
+
+function readHead(file: string): Buffer {
+  const buffer = Buffer.alloc(256);
+  const fd = openSync(file, 'r');
+  try {
+    return buffer.subarray(0, readSync(fd, buffer, 0, buffer.length, 0));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * 'direct': an executable file the kernel runs as it is (see kernelRuns); 'shell': an executable file
+ * it does not (the shell runs it its own way); 'none': no executable file there.
+ */
+export type Runnable = 'direct' | 'shell' | 'none';
+
+function runnableAs(file: string): Runnable {
+  if (!isExecutableFile(file)) return 'none';
+  try {
+    return kernelRuns(readHead(file), isExecutableFile) ? 'direct' : 'shell';
+  } catch {
+    return 'shell';
+  }
+}
+
+/**
+ * Where the shell would find `program`: a path with a slash against `cwd`, a bare name in `PATH` (an
+ * empty entry is `cwd`). undefined where it finds nothing the kernel runs as it is, and without a
+ * PATH (the shell has a default of its own): the shell then runs the command as before.
+ */
+export function findProgram(
+  program: string,
+  cwd: string,
+  pathVariable: string | undefined,
+  runnable: (file: string) => Runnable = runnableAs,
+): string | undefined {
+  if (program.includes('/')) {
+    const file = path.resolve(cwd, program);
+    return runnable(file) === 'direct' ? file : undefined;
+  }
+  if (pathVariable === undefined) return undefined;
+  for (const dir of pathVariable.split(':')) {
+    const file = path.resolve(cwd, dir, program);
+    const found = runnable(file);
+    // The first executable file in PATH is the one the shell would run.
+    if (found !== 'none') return found === 'direct' ? file : undefined;
+  }
+  return undefined;
+}
+
+/** What spawnShell runs for a request: the program itself for a plain `exec` command, else `sh -c`. */
+export function shellInvocation(
+  { command, cwd, env }: Pick<SpawnRequest, 'command' | 'cwd' | 'env'>,
+  find: (program: string) => string | undefined = (program) => findProgram(program, cwd, env.PATH),
+): { file: string; args: string[]; argv0?: string; env: Record<string, string> } {
+  const [program, ...args] = execWords(command) ?? [];
+  const file = program === undefined ? undefined : find(program);
+  if (file === undefined) return { file: '/bin/sh', args: ['-c', command], env };
+  // What `sh -c 'exec ...'` would run, without the shell's own start and exec in between (measured in
+  // the README); the shell would also have set PWD.
+  return { file, args, argv0: program, env: { ...env, PWD: path.resolve(cwd) } };
+}
+
+/**
+ * `sh -c command` as the leader of a new process group (and session); a command that is only `exec
+ * program args` runs that program directly, as the shell would have.
+ */
+export const spawnShell: SpawnFn = (request) => {
+  const { file, args, argv0, env } = shellInvocation(request);
+  return spawn(file, args, { cwd: request.cwd, env, argv0, detached: true, stdio: [request.stdin ?? 'ignore', 'pipe', 'pipe'] });
+};
 
 export const signalGroup: SignalGroupFn = (pgid, signal) => {
   try {
