@@ -136,12 +136,13 @@ export class ResponseParser {
     const before = this.pending?.length ?? 0;
     // The head ends at the first empty line (CRLF CRLF); search from a little before the new bytes.
     const end = joined.indexOf('\r\n\r\n', Math.max(0, before - 3), 'latin1');
+    // The head so far (no end yet) or the whole head: either way over the limit is refused.
+    if ((end === -1 ? joined.length : end) > MAX_HEAD_BYTES)
+      throw new ResponseParseError(`the response head is over ${MAX_HEAD_BYTES} bytes`);
     if (end === -1) {
-      if (joined.length > MAX_HEAD_BYTES) throw new ResponseParseError(`the response head is over ${MAX_HEAD_BYTES} bytes`);
       this.pending = Buffer.from(joined);
       return data.length;
     }
-    if (end > MAX_HEAD_BYTES) throw new ResponseParseError(`the response head is over ${MAX_HEAD_BYTES} bytes`);
     this.pending = undefined;
     const used = end + 4 - before;
     this.onHeadText(joined.toString('latin1', 0, end));

@@ -20,15 +20,13 @@ export class Connection {
   /** The exchange this connection carries, or undefined while it is idle. */
   exchange: Exchange | undefined;
   /** Whether the TCP connection was ever made (a refused one was not). */
-  connected: boolean;
+  connected = false;
   private error: Error | undefined;
 
   constructor(
     readonly socket: Socket,
     private readonly pool: InstancePool,
-    connected: boolean,
   ) {
-    this.connected = connected;
     socket.on('connect', () => {
       this.connected = true;
       this.exchange?.connect();
@@ -64,7 +62,7 @@ export class InstancePool {
     const idle = fresh ? undefined : this.idle.pop();
     if (idle !== undefined) return { connection: idle, reused: true };
     const socket = connect({ port: this.port, host: this.host, noDelay: true });
-    return { connection: new Connection(socket, this, false), reused: false };
+    return { connection: new Connection(socket, this), reused: false };
   }
 
   /** The connection finished an exchange and may carry another. */

@@ -61,7 +61,8 @@ const BINARY_MAGIC = ['7f454c46', 'cefaedfe', 'cffaedfe', 'cafebabe'];
 /**
  * Whether the kernel can run `file` as it is: a binary, or a `#!` script whose interpreter is an
  * executable file. Anything else the shell would run in its own way (a script without `#!` as a shell
- * script, a missing interpreter as "not found", 127), so it is left to the shell. Pure but for the read.
+ * script, a missing interpreter as "not found", 127), so it is left to the shell. Pure: the file's first
+ * bytes are given, and `isExecutable` checks the interpreter.
  */
 export function kernelRuns(head: Buffer, isExecutable: (file: string) => boolean): boolean {
   if (head.length >= 4 && BINARY_MAGIC.includes(head.toString('hex', 0, 4))) return true;
