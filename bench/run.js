@@ -112,17 +112,18 @@ async function routerRows() {
   rows.push([
     '   Node proxies compared (same servers, same load)',
     `ps-run start --router ${kilo(router)}; the Router class alone in a host process ${kilo(rps('routerHost'))} (least connections), ${kilo(rps('routerRoundRobin'))} (round robin)`,
-    `node:http + stream.pipeline, no bookkeeping ${kilo(rps('bareNode'))}; http-proxy-3 ${kilo(rps('httpProxy3'))}; node:http + an undici Pool per instance, no bookkeeping ${kilo(rps('undici'))}`,
+    `node:http + stream.pipeline, no bookkeeping ${kilo(rps('bareNode'))}; http-proxy-3 ${kilo(rps('httpProxy3'))}; node:http + an undici Pool per instance, no bookkeeping ${kilo(rps('undici'))}; a raw TCP pipe in Node (no HTTP parsed: the floor) ${kilo(rps('tcpPipe'))}`,
     '(no target)',
   ]);
   const rate = Math.round(router / 2);
   const nginxRate = Math.round(rps('nginx') / 2);
-  const lat = await repeat('router latency', () => routerLatency({ port: ROUTER_PORTS.latency, rate, nginxRate, seconds }));
+  const pipeRate = Math.round(rps('tcpPipe') / 2);
+  const lat = await repeat('router latency', () => routerLatency({ port: ROUTER_PORTS.latency, rate, nginxRate, pipeRate, seconds }));
   const added = m(lat, 'addedP99');
   rows.push([
     `   Added p99 latency at ${rate} req/s (half the router's top rate), after 2 s at that rate`,
     `${added.toFixed(2)} ms`,
-    `p99 ${m(lat, 'routerP99').toFixed(2)} ms through the router, ${m(lat, 'directP99').toFixed(2)} ms direct; nginx in front of the same instances at the same rate adds ${m(lat, 'nginxAddedP99').toFixed(2)} ms (p99 ${m(lat, 'nginxP99').toFixed(2)} ms)`,
+    `p99 ${m(lat, 'routerP99').toFixed(2)} ms through the router, ${m(lat, 'directP99').toFixed(2)} ms direct; at the same rate nginx in front of the same instances adds ${m(lat, 'nginxAddedP99').toFixed(2)} ms (p99 ${m(lat, 'nginxP99').toFixed(2)} ms), a raw TCP pipe in Node ${m(lat, 'pipeAddedP99').toFixed(2)} ms`,
     atMost(added, 2, '≤ 2 ms'),
   ]);
   rows.push([
@@ -130,6 +131,12 @@ async function routerRows() {
     `${m(lat, 'nginxOwnAddedP99').toFixed(2)} ms (nginx)`,
     `p99 ${m(lat, 'nginxOwnP99').toFixed(2)} ms through nginx; the router's target applied to nginx on this machine`,
     `(no target; nginx ${m(lat, 'nginxOwnAddedP99') <= 2 ? 'within' : 'over'} the router's 2 ms)`,
+  ]);
+  rows.push([
+    `   The same asked of a raw TCP pipe in Node (no HTTP parsed: the floor for any Node proxy): added p99 at ${pipeRate} req/s (half its top rate), after 2 s at that rate`,
+    `${m(lat, 'pipeOwnAddedP99').toFixed(2)} ms (the pipe)`,
+    `p99 ${m(lat, 'pipeOwnP99').toFixed(2)} ms through the pipe; the router's target applied to the least a Node proxy can do, on this machine`,
+    `(no target; the pipe ${m(lat, 'pipeOwnAddedP99') <= 2 ? 'within' : 'over'} the router's 2 ms)`,
   ]);
   rows.push([
     `   The first 2 s of a fresh ps-run at ${rate} req/s (cold start: JIT, no pooled connection yet)`,

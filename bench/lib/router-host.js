@@ -1,13 +1,15 @@
 // A proxy in a process of its own, for the router bench: `node router-host.js '<json config>'`.
 // config.impl: 'router' (ps-run's Router, from dist/), 'bare-node' (node:http + stream.pipeline, no
-// bookkeeping: the floor for a Node proxy), 'http-proxy-3' or 'undici' (those libraries, from bench/.work).
+// bookkeeping), 'tcp-pipe' (each client connection piped to a connection of its own to an instance: no
+// HTTP parsed, nothing counted, the floor for any proxy written in Node), 'http-proxy-3' or 'undici'
+// (those libraries, from bench/.work).
 // With config.supervise, it also plays the runtime for the C server instances: restarts one that
 // dies (after ps-run's first back-off delay, 100 ms), admits it once its port accepts, and runs a
 // rolling restart on the line `roll` on stdin. `kill <name>` SIGKILLs an instance. Prints JSON lines.
 import { spawn } from 'node:child_process';
 import { Agent, createServer, request } from 'node:http';
 import { createRequire } from 'node:module';
-import { connect } from 'node:net';
+import { connect, createServer as createTcpServer } from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { pipeline } from 'node:stream';
@@ -32,7 +34,24 @@ async function startProxy() {
   }
   const pick = roundRobin(ports);
   let server;
-  if (config.impl === 'bare-node') {
+  const clients = new Set();
+  let closeAll = () => server.closeAllConnections();
+  if (config.impl === 'tcp-pipe') {
+    server = createTcpServer({ noDelay: true }, (client) => {
+      const upstream = connect({ host: '127.0.0.1', port: pick(), noDelay: true });
+      for (const [from, to] of [
+        [client, upstream],
+        [upstream, client],
+      ]) {
+        from.on('error', () => to.destroy());
+        from.once('close', () => to.destroy());
+        from.pipe(to);
+      }
+      clients.add(client);
+      client.once('close', () => clients.delete(client));
+    });
+    closeAll = () => clients.forEach((client) => client.destroy());
+  } else if (config.impl === 'bare-node') {
     const agent = new Agent({ keepAlive: true, scheduling: 'lifo' });
     server = createServer((req, res) => {
       const up = request({ host: '127.0.0.1', port: pick(), method: req.method, path: req.url, headers: req.headers, agent }, (upRes) => {
@@ -76,7 +95,7 @@ async function startProxy() {
     });
   } else throw new Error(`unknown impl ${config.impl}`);
   await new Promise((resolve) => server.listen(config.port, '127.0.0.1', resolve));
-  return { close: () => new Promise((resolve) => (server.closeAllConnections(), server.close(resolve))), admit() {}, remove() {} };
+  return { close: () => new Promise((resolve) => (closeAll(), server.close(resolve))), admit() {}, remove() {} };
 }
 
 const accepts = (port) =>

@@ -226,6 +226,7 @@ export async function routerThroughput({ port, seconds, connections = 50 }) {
     await measure('bareNode', () => startHost({ impl: 'bare-node', port: port + 12, instances }, mark), port + 12);
     await measure('httpProxy3', () => startHost({ impl: 'http-proxy-3', port: port + 13, instances }, mark), port + 13);
     await measure('undici', () => startHost({ impl: 'undici', port: port + 17, instances }, mark), port + 17);
+    await measure('tcpPipe', () => startHost({ impl: 'tcp-pipe', port: port + 18, instances }, mark), port + 18);
     await measure('nginx', () => startNginx(port + 14, servers, mark), port + 14);
     await measure('foreman', () => startForeman(port + 15, port + 100, 3, mark), port + 15);
   } finally {
@@ -248,7 +249,7 @@ async function fixedRate({ port, rate, seconds, connections = 32 }) {
 }
 
 /** p99 latency at `rate` requests/s straight to one instance and through `ps-run start --router`, over `seconds`. */
-export async function routerLatency({ port, rate, nginxRate, seconds }) {
+export async function routerLatency({ port, rate, nginxRate, pipeRate, seconds }) {
   const mark = marker();
   const psRun = await startPsRunRouter({ routerPort: port + 10, basePort: port, count: 3, mark });
   try {
@@ -262,31 +263,44 @@ export async function routerLatency({ port, rate, nginxRate, seconds }) {
     // The same at a low rate, to show how much of the figure is queueing on a busy machine.
     const directLow = await fixedRate({ port, rate: LOW_RATE, seconds });
     const routedLow = await fixedRate({ port: port + 10, rate: LOW_RATE, seconds });
-    // nginx in front of the same three instances at the same rate, warmed up the same way: what a
-    // proxy in C adds on this machine at this moment.
-    const nginx = await startNginx(port + 11, [port, port + 1, port + 2], mark);
-    let viaNginx, nginxOwn, directOwn;
-    try {
-      await fixedRate({ port: port + 11, rate, seconds: WARM_UP_SECONDS });
-      viaNginx = await fixedRate({ port: port + 11, rate, seconds });
-      // And nginx at half of its own top rate, beside the instances reached directly at that rate: the
-      // same question asked of a proxy in C, to tell what the machine adds from what the router adds.
-      directOwn = await fixedRate({ port, rate: nginxRate, seconds });
-      nginxOwn = await fixedRate({ port: port + 11, rate: nginxRate, seconds });
-    } finally {
-      await stop(nginx);
-    }
-    const loads = { direct, routed, directLow, routedLow, coldRouted, coldDirect, viaNginx, directOwn, nginxOwn };
+    const instances = [port, port + 1, port + 2];
+    /**
+     * Another proxy in front of the same instances, warmed up the same way: at the router's rate, then at
+     * half of its own top rate (`ownRate`) beside the instances reached directly at that rate, the
+     * router's target asked of it, to tell what the machine adds from what the router adds.
+     */
+    const beside = async (proxyPort, start, ownRate) => {
+      const proxy = await start();
+      try {
+        await fixedRate({ port: proxyPort, rate, seconds: WARM_UP_SECONDS });
+        const same = await fixedRate({ port: proxyPort, rate, seconds });
+        const direct = await fixedRate({ port, rate: ownRate, seconds });
+        const own = await fixedRate({ port: proxyPort, rate: ownRate, seconds });
+        return { same, direct, own };
+      } finally {
+        await stop(proxy);
+      }
+    };
+    // nginx: what a proxy in C adds on this machine at this moment.
+    const nginx = await beside(port + 11, () => startNginx(port + 11, instances, mark), nginxRate);
+    // A raw TCP pipe in Node (router-host's 'tcp-pipe': nothing parsed, nothing counted): the floor for any proxy in Node.
+    const pipeInstances = instances.map((p, i) => ({ name: `web.${i + 1}`, port: p }));
+    const pipe = await beside(port + 12, () => startHost({ impl: 'tcp-pipe', port: port + 12, instances: pipeInstances }, mark), pipeRate);
+    const loads = { direct, routed, directLow, routedLow, coldRouted, coldDirect };
+    for (const [name, runs] of Object.entries({ nginx, pipe })) for (const [key, r] of Object.entries(runs)) loads[`${name}.${key}`] = r;
     return {
       rate,
       directP99: direct.p99,
       routerP99: routed.p99,
       addedP99: routed.p99 - direct.p99,
       addedP99Low: routedLow.p99 - directLow.p99,
-      nginxP99: viaNginx.p99,
-      nginxAddedP99: viaNginx.p99 - direct.p99,
-      nginxOwnAddedP99: nginxOwn.p99 - directOwn.p99,
-      nginxOwnP99: nginxOwn.p99,
+      nginxP99: nginx.same.p99,
+      nginxAddedP99: nginx.same.p99 - direct.p99,
+      nginxOwnAddedP99: nginx.own.p99 - nginx.direct.p99,
+      nginxOwnP99: nginx.own.p99,
+      pipeAddedP99: pipe.same.p99 - direct.p99,
+      pipeOwnAddedP99: pipe.own.p99 - pipe.direct.p99,
+      pipeOwnP99: pipe.own.p99,
       coldRouterP99: coldRouted.p99,
       coldRouterMax: coldRouted.max,
       coldDirectP99: coldDirect.p99,
