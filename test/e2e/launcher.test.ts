@@ -52,6 +52,25 @@ describe('launcher', () => {
     expect(lines.filter((l) => l.startsWith('ps-run has'))).toEqual([]);
   });
 
+  it('with --router, and only then, ps-run runs node with a 16 MiB young generation', async () => {
+    // ps-run's own command line, as its Node was started ($PPID: the shell's parent is ps-run).
+    const procfile = `show: tr '\\0' ' ' < /proc/$PPID/cmdline; echo; echo done\n`;
+    const argvOf = async (port: number, extra: string[]) => {
+      const app = makeApp({ Procfile: procfile });
+      const args = ['start', '-p', String(port), '-s', path.join(app, 'ctl.sock'), '--no-timestamp', ...extra];
+      const run = tracker.start(args, { cwd: app, asCommand: true });
+      await run.waitFor(/show\.1 \| done/);
+      run.signal('SIGINT');
+      await exitWithin(run);
+      return run.stdout.split('\n').find((l) => l.includes('ps-run.js start')) ?? '';
+    };
+    expect(await argvOf(20530, ['--router', `show=${20535}`])).toMatch(/node --min-semi-space-size=16 \S*ps-run\.js start/);
+    expect(await argvOf(20540, [`--router=show=${20545}`])).toContain('--min-semi-space-size=16');
+    const plain = await argvOf(20550, []);
+    expect(plain).toMatch(/node \S*ps-run\.js start/);
+    expect(plain).not.toContain('semi-space');
+  });
+
   it('runs through a symbolic link, as npm links it into node_modules/.bin', async () => {
     const dir = makeApp({});
     const link = path.join(dir, 'ps-run');
