@@ -1,5 +1,5 @@
 #!/bin/sh
-':' //; y=; for a; do case $a in --router|--router=*) y=--min-semi-space-size=16;; esac; done; [ -z "$NODE_EXTRA_CA_CERTS" ] || { PS_RUN_EXTRA_CA_CERTS=$NODE_EXTRA_CA_CERTS; export PS_RUN_EXTRA_CA_CERTS; unset NODE_EXTRA_CA_CERTS; }; exec node $y "$0" "$@"
+':' //; young=; for a; do case $a in --router|--router=*) young=--min-semi-space-size=16;; esac; done; [ -z "$NODE_EXTRA_CA_CERTS" ] || { PS_RUN_EXTRA_CA_CERTS=$NODE_EXTRA_CA_CERTS; export PS_RUN_EXTRA_CA_CERTS; unset NODE_EXTRA_CA_CERTS; }; exec node $young "$0" "$@"
 // Launcher. Run as a command, /bin/sh reads the line above and Node runs this file (`node "$0"`: Node
 // reads that line as a string and a comment). The shell step exists for NODE_EXTRA_CA_CERTS: where it
 // is set, Node reads and parses that certificate file before running any code (about 40 ms here), and

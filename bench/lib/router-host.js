@@ -34,9 +34,9 @@ async function startProxy() {
   }
   const pick = roundRobin(ports);
   let server;
-  const clients = new Set();
   let closeAll = () => server.closeAllConnections();
   if (config.impl === 'tcp-pipe') {
+    const clients = new Set();
     server = createTcpServer({ noDelay: true }, (client) => {
       const upstream = connect({ host: '127.0.0.1', port: pick(), noDelay: true });
       for (const [from, to] of [
